@@ -1,0 +1,33 @@
+# vaebench: regenerate every table and figure of four VAE papers.
+#   snakemake --cores 2                         all available artifacts at the default scale
+#   snakemake --cores 2 --config scale=smoke    the plumbing in minutes (CI)
+#   snakemake --cores 2 results/asperti2019/table1.csv
+# Papers are data (benchmarks/<paper>.yaml); the rules are generic over them.
+from snakemake.utils import min_version, validate
+
+min_version("9.19")
+
+
+configfile: "workflow/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+wildcard_constraints:
+    paper=r"[a-z]+\d{4}",
+    artifact=r"[a-z][a-z0-9_]*",
+    experiment=r"[a-z][a-z0-9_]*",
+    seed=r"\d+",
+    scale="smoke|quick|paper",
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/artifacts.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        "results/summary.csv",

@@ -1,0 +1,155 @@
+"""`vaebench` / `python -m vaebench`: the only entry points the Snakemake rules call.
+
+Every user error is one line on stderr and exit code 2, with no partial output (all outputs are
+written atomically); anything else is a bug and keeps its traceback.
+"""
+
+import argparse
+import sys
+
+import yaml
+
+from vaebench import data
+from vaebench import spec as specs
+from vaebench.errors import UserError
+
+EPILOG = """examples:
+  vaebench train --paper asperti2019 --experiment table1_dense --scale quick --seed 0 \\
+      --out results/runs/quick/asperti2019/table1_dense/seed0
+  vaebench artifact asperti2019 table1 --scale quick
+  vaebench datasets
+The whole suite is a Snakemake DAG: snakemake --cores 2 --config scale=quick"""
+
+
+def parse_assignment(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise UserError(f"--set expects key=value, got '{text}'")
+    key, value = text.split("=", 1)
+    return key, yaml.safe_load(value)
+
+
+def cmd_train(args) -> None:
+    import torch
+
+    from vaebench.config import TrainConfig
+    from vaebench.train import train
+
+    extra = dict(parse_assignment(item) for item in args.set)
+    for key in ("device", "data_root"):
+        if getattr(args, key) is not None:
+            extra[key] = getattr(args, key)
+    if args.download:
+        extra["download"] = True
+    if args.config:
+        values = yaml.safe_load(open(args.config)) if _exists(args.config) else None
+        if not isinstance(values, dict):
+            raise UserError(f"--config {args.config}: not a YAML mapping of training options")
+        config = TrainConfig.from_dict({**values, **extra})
+    else:
+        missing = [f"--{n}" for n in ("paper", "experiment") if getattr(args, n) is None]
+        if missing:
+            raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
+        spec = specs.load_spec(args.paper)
+        config = specs.run_config(spec, args.experiment, args.scale, args.seed, extra)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    done = train(config, args.out, progress=None)
+    print(f"{args.out}: {done['epochs']} epochs, loss {done['final_loss']:.4g}, "
+          f"converged={done['converged']}")
+
+
+def _exists(path: str) -> bool:
+    import os
+
+    if not os.path.isfile(path):
+        raise UserError(f"--config {path}: no such file")
+    return True
+
+
+def cmd_artifact(args) -> None:
+    from vaebench.artifacts import build
+
+    out = build(args.paper, args.artifact, args.scale, args.runs_root, args.results)
+    print(f"wrote {out} and {out.with_suffix('.png')}")
+
+
+def cmd_summary(args) -> None:
+    from vaebench.summary import write_summary
+
+    write_summary(args.csv, args.skipped, args.scale, args.out)
+    print(f"wrote {args.out}")
+
+
+def cmd_datasets(args) -> None:
+    root = data.resolve_data_root(args.data_root)
+    for name in data.known_datasets():
+        state = "available" if data.is_available(name, root) else "missing"
+        print(f"{name:28s} {state:10s} {data.dataset_info(name).shape}")
+    print(f"data root: {root} (set with --data-root, data_root in the config, or VAEBENCH_DATA)")
+
+
+def cmd_check(args) -> None:
+    for paper in args.papers or specs.specified_papers():
+        spec = specs.load_spec(paper)
+        print(f"{paper}: ok ({len(spec['artifacts'])} artifacts, "
+              f"{len(spec.get('experiments') or {})} experiments)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vaebench", description="Regenerate the tables and figures of four VAE papers.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    train = sub.add_parser("train", help="train one run (resumes from its checkpoint)")
+    train.add_argument("--config", help="a YAML file of training options (instead of a spec)")
+    train.add_argument("--paper", help="paper key, e.g. asperti2019 (benchmarks/<paper>.yaml)")
+    train.add_argument("--experiment", help="experiment name in the paper's spec")
+    train.add_argument("--scale", default="quick", help="smoke | quick | paper (default quick)")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", required=True, help="run directory to write")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a training option (repeatable), e.g. --set lr=1e-4")
+    train.add_argument("--device", help="auto | cpu | cuda[:N]")
+    train.add_argument("--data-root", help="folder holding the datasets (else $VAEBENCH_DATA)")
+    train.add_argument("--download", action="store_true", help="let torchvision download data")
+    train.add_argument("--threads", type=int, help="torch CPU threads")
+    train.set_defaults(func=cmd_train)
+
+    art = sub.add_parser("artifact", help="build results/<paper>/<artifact>.csv and .png")
+    art.add_argument("paper")
+    art.add_argument("artifact", help="e.g. table1, figure2")
+    art.add_argument("--scale", default="quick")
+    art.add_argument("--runs-root", default="results/runs")
+    art.add_argument("--results", default="results")
+    art.set_defaults(func=cmd_artifact)
+
+    summ = sub.add_parser("summary", help="write results/summary.csv from artifact CSVs")
+    summ.add_argument("csv", nargs="*", help="artifact CSVs (results/<paper>/<artifact>.csv)")
+    summ.add_argument("--skipped", action="append", default=[],
+                      metavar="PAPER/ARTIFACT:REASON", help="an artifact not built, and why")
+    summ.add_argument("--scale", default="quick")
+    summ.add_argument("--out", default="results/summary.csv")
+    summ.set_defaults(func=cmd_summary)
+
+    ds = sub.add_parser("datasets", help="list datasets and whether they are available")
+    ds.add_argument("--data-root")
+    ds.set_defaults(func=cmd_datasets)
+
+    check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")
+    check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if hasattr(args, "scale"):
+            specs.check_scale(args.scale)
+        args.func(args)
+    except UserError as exc:
+        print(f"vaebench: error: {exc}", file=sys.stderr)
+        return 2
+    return 0

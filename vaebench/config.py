@@ -1,0 +1,73 @@
+"""The fully resolved configuration of one training run, validated before anything runs.
+
+A run is defined by a plain dict (from benchmarks/<paper>.yaml, resolved for a scale and a seed, or
+from a YAML file given to `vaebench train --config`). `TrainConfig.from_dict` rejects unknown keys
+and invalid values with a one-line UserError; the resolved dict is saved in every run directory.
+"""
+
+from dataclasses import asdict, dataclass, field, fields
+
+from vaebench.errors import UserError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str
+    model: str
+    arch: dict = field(default_factory=dict)
+    likelihood: str = "bernoulli"
+    likelihood_args: dict = field(default_factory=dict)
+    seed: int = 0
+    epochs: int = 10
+    batch_size: int = 128
+    lr: float = 1e-3
+    kl_weight: float = 1.0
+    kl_warmup_epochs: int = 0  # linear KL warm-up from 0 to kl_weight over these epochs
+    train_subset: int | None = None  # first N training images (None: all)
+    standin_size: int = 2048  # images generated for standin_* datasets
+    checkpoint_every: int = 5  # epochs between checkpoints (and always at the end)
+    trajectory: bool = False  # log per-minibatch Var(μ_j) and E[σ_j²]
+    eval_batch_size: int = 4096
+    n_samples: int = 64  # prior samples drawn into samples.png
+    converge_window: float = 0.1  # fraction of training whose improvement is checked
+    converge_rtol: float = 0.02  # plateau: last window improved < rtol of the total improvement
+    device: str = "auto"
+    data_root: str | None = None
+    download: bool = False
+    meta: dict = field(default_factory=dict)  # provenance (paper, experiment, scale); not used
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise UserError(f"unknown training option(s) {', '.join(unknown)}; "
+                            f"known: {', '.join(sorted(known))}")
+        missing = [name for name in ("dataset", "model") if name not in values]
+        if missing:
+            raise UserError(f"training config lacks {', '.join(missing)}")
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        checks = [
+            (self.lr > 0, f"lr must be > 0, got {self.lr}"),
+            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
+            (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
+            (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
+            (self.checkpoint_every >= 1, "checkpoint_every must be >= 1"),
+            (self.train_subset is None or self.train_subset >= 2,
+             f"train_subset must be >= 2 or null, got {self.train_subset}"),
+            (0 < self.converge_window <= 1, "converge_window must be in (0, 1]"),
+            (self.converge_rtol > 0, "converge_rtol must be > 0"),
+            (self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
+             f"device must be auto, cpu, cuda[:N] or mps, got '{self.device}'"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UserError(message)
+
+    def to_dict(self) -> dict:
+        return asdict(self)

@@ -1,0 +1,59 @@
+"""Per-latent-variable statistics over a dataset, one function for every paper.
+
+For each variable j, over the data X: Var(μ_j(X)), E[σ_j²(X)], E[σ_j(X)], and Asperti's variance
+law Var(μ_j) + E[σ_j²] (≈ 1 when the KL term works, Asperti 2019 Sec. 4). A variable is inactive
+when its posterior stays at the prior: E[σ²] ≥ 0.8 (the paper's quantity) or E[σ] ≥ 0.8 (what
+Asperti & Trentin's code computed; reference_code_facts.md §2.5). Both are reported.
+"""
+
+import pandas as pd
+import torch
+
+from vaebench.data import to_float
+
+INACTIVE_THRESHOLD = 0.8
+
+
+@torch.no_grad()
+def posterior_moments(model, images_uint8: torch.Tensor, batch_size: int = 4096):
+    """μ and log σ² of q(z|x) for every image, computed in large no-grad batches on its device."""
+    was_training = model.training
+    model.eval()
+    mus, logvars = [], []
+    for start in range(0, len(images_uint8), batch_size):
+        mu, logvar = model.encode(to_float(images_uint8[start:start + batch_size]))
+        mus.append(mu.float())
+        logvars.append(logvar.float())
+    model.train(was_training)
+    return torch.cat(mus), torch.cat(logvars)
+
+
+def statistics_from_moments(mu: torch.Tensor, logvar: torch.Tensor,
+                            threshold: float = INACTIVE_THRESHOLD) -> pd.DataFrame:
+    """One row per latent variable (see the module docstring for the columns' meaning)."""
+    var_mu = mu.double().var(dim=0, unbiased=False)
+    mean_sigma2 = logvar.double().exp().mean(dim=0)
+    mean_sigma = (0.5 * logvar.double()).exp().mean(dim=0)
+    frame = pd.DataFrame({
+        "variable": range(mu.shape[1]),
+        "mean_mu": mu.double().mean(dim=0).cpu().numpy(),
+        "var_mu": var_mu.cpu().numpy(),
+        "mean_sigma2": mean_sigma2.cpu().numpy(),
+        "mean_sigma": mean_sigma.cpu().numpy(),
+    })
+    frame["variance_law"] = frame["var_mu"] + frame["mean_sigma2"]
+    frame["inactive_sigma2"] = frame["mean_sigma2"] >= threshold
+    frame["inactive_sigma"] = frame["mean_sigma"] >= threshold
+    return frame
+
+
+def latent_statistics(model, images_uint8: torch.Tensor, batch_size: int = 4096) -> pd.DataFrame:
+    return statistics_from_moments(*posterior_moments(model, images_uint8, batch_size))
+
+
+def batch_variance_summary(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Per-minibatch trajectory row: Var over the batch of μ_j, then mean σ_j², for each j.
+
+    Stays on the device (no .item()), so logging it every step costs no host synchronisation.
+    """
+    return torch.cat([mu.detach().var(dim=0, unbiased=False), logvar.detach().exp().mean(dim=0)])

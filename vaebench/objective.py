@@ -1,0 +1,33 @@
+"""The VAE objective for one batch: reparameterised sample, decoder NLL and KL to N(0, I).
+
+Reductions are explicit: NLL and KL are sums over dimensions per sample, then means over the
+batch (the authors' code divides sums by the batch size: reference_code_facts.md §1.3).
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(logvar)) || N(0, 1)) per element (Asperti 2019, Eq. 3)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1)
+
+
+@dataclass
+class BatchTerms:
+    loss: torch.Tensor  # scalar to minimise: nll + kl_weight * kl
+    nll: torch.Tensor  # batch mean of the per-sample NLL
+    kl: torch.Tensor  # batch mean of the per-sample KL
+    mu: torch.Tensor
+    logvar: torch.Tensor
+    out: torch.Tensor  # raw decoder output
+
+
+def batch_terms(model, likelihood, x: torch.Tensor, kl_weight: float = 1.0) -> BatchTerms:
+    mu, logvar = model.encode(x)
+    z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+    out = model.decode(z)
+    nll = likelihood.nll(x, out).mean()
+    kl = gaussian_kl(mu, logvar).sum(dim=1).mean()
+    return BatchTerms(nll + kl_weight * kl, nll, kl, mu, logvar, out)

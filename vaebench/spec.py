@@ -1,0 +1,131 @@
+"""benchmarks/<paper>.yaml: the specification of a paper, read and checked in one place.
+
+A spec names the paper's artifacts (tables and figures), the training experiments they need, how
+each scale changes those experiments, the numbers the paper reports (with table and page) and
+the tolerance behind every verdict. Rules and the CLI read specs only through this module, so a
+malformed YAML is reported once, in one line, before anything runs.
+"""
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from vaebench.config import TrainConfig
+from vaebench.errors import UserError
+
+SCALES = ("smoke", "quick", "paper")
+PAPERS = ("asperti2019", "asperti2020", "berger2020", "dai2020")
+REQUIRED_TOP = ("paper", "title", "artifacts")
+REQUIRED_ARTIFACT = ("kind", "source", "claim")
+
+
+def benchmarks_dir() -> Path:
+    """benchmarks/ of the checkout: the current directory's, else the one beside the package."""
+    here = Path("benchmarks")
+    return here if here.is_dir() else Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def specified_papers() -> list[str]:
+    """Papers that have a benchmarks/<paper>.yaml."""
+    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml"))
+
+
+def check_scale(scale: str) -> str:
+    if scale not in SCALES:
+        raise UserError(f"unknown scale '{scale}'; use one of {', '.join(SCALES)}")
+    return scale
+
+
+@cache
+def load_spec(paper: str, directory: str | None = None) -> dict:
+    path = Path(directory or benchmarks_dir()) / f"{paper}.yaml"
+    if not path.exists():
+        raise UserError(f"no specification for paper '{paper}' at {path}; known papers: "
+                        f"{', '.join(p.stem for p in path.parent.glob('*.yaml'))}")
+    try:
+        spec = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" line {where.line + 1}" if where else ""
+        raise UserError(f"{path}{line}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
+    validate_spec(spec, path)
+    return spec
+
+
+def validate_spec(spec, path) -> None:
+    def fail(what):
+        raise UserError(f"{path}: {what}")
+
+    if not isinstance(spec, dict):
+        fail("top level must be a mapping")
+    for key in REQUIRED_TOP:
+        if key not in spec:
+            fail(f"missing key '{key}'")
+    experiments = spec.get("experiments") or {}
+    for name, artifact in spec["artifacts"].items():
+        if not isinstance(artifact, dict):
+            fail(f"artifact '{name}' must be a mapping")
+        for key in REQUIRED_ARTIFACT:
+            if key not in artifact:
+                fail(f"artifact '{name}' lacks '{key}'")
+        for experiment in artifact.get("experiments", []):
+            if experiment not in experiments:
+                fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
+    for name, experiment in experiments.items():
+        for scale in SCALES:
+            overrides = (experiment.get("scales") or {}).get(scale)
+            if overrides is None:
+                fail(f"experiment '{name}' has no settings for scale '{scale}'")
+            if not overrides.get("seeds"):
+                fail(f"experiment '{name}', scale '{scale}': empty seeds (an empty grid)")
+            try:
+                run_config(spec, name, scale, overrides["seeds"][0])
+            except UserError as exc:
+                fail(f"experiment '{name}', scale '{scale}': {exc}")
+
+
+def run_config(spec: dict, experiment: str, scale: str, seed: int,
+               extra: dict | None = None) -> TrainConfig:
+    """The resolved TrainConfig of one run: experiment defaults < scale overrides < extra."""
+    check_scale(scale)
+    if experiment not in (spec.get("experiments") or {}):
+        raise UserError(f"paper '{spec['paper']}' has no experiment '{experiment}'; known: "
+                        f"{', '.join(spec.get('experiments') or [])}")
+    definition = spec["experiments"][experiment]
+    values = dict(definition.get("train", {}))
+    overrides = dict(definition["scales"][scale])
+    overrides.pop("seeds")
+    values.update(overrides)
+    values.update(extra or {})
+    values["seed"] = int(seed)
+    values["meta"] = {"paper": spec["paper"], "experiment": experiment, "scale": scale}
+    return TrainConfig.from_dict(values)
+
+
+def seeds(spec: dict, experiment: str, scale: str) -> list[int]:
+    return list(spec["experiments"][experiment]["scales"][check_scale(scale)]["seeds"])
+
+
+def artifact(spec: dict, name: str) -> dict:
+    if name not in spec["artifacts"]:
+        raise UserError(f"paper '{spec['paper']}' has no artifact '{name}'; known: "
+                        f"{', '.join(spec['artifacts'])}")
+    return spec["artifacts"][name]
+
+
+def run_dir(runs_root: str | Path, scale: str, paper: str, experiment: str, seed: int) -> Path:
+    return Path(runs_root) / scale / paper / experiment / f"seed{seed}"
+
+
+def artifact_runs(spec: dict, name: str, scale: str, runs_root="results/runs") -> list[Path]:
+    """Run directories an artifact aggregates, one per (experiment, seed)."""
+    return [run_dir(runs_root, scale, spec["paper"], experiment, seed)
+            for experiment in artifact(spec, name).get("experiments", [])
+            for seed in seeds(spec, experiment, scale)]
+
+
+def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
+    """Datasets the artifact's runs read (empty for analytic artifacts)."""
+    return sorted({run_config(spec, e, scale, seeds(spec, e, scale)[0]).dataset
+                   for e in artifact(spec, name).get("experiments", [])})

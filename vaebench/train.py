@@ -1,0 +1,233 @@
+"""One training loop for every model: seeded, checkpointed, resumable, atomic outputs.
+
+A run directory ends up holding config.yaml (resolved), metrics.csv (per epoch),
+trajectory.csv (per minibatch, when asked), latent_stats.csv, samples.png, checkpoint.pt and,
+written last, done.json. Re-running on a directory with a checkpoint resumes from it and ends
+where an uninterrupted run would (bitwise on the CPU); a directory with done.json is left alone.
+"""
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import torch
+import yaml
+from tqdm import tqdm
+
+from vaebench import atomic, data
+from vaebench.config import TrainConfig
+from vaebench.convergence import has_plateaued, plateau_ratio
+from vaebench.errors import UserError
+from vaebench.latent_stats import batch_variance_summary, latent_statistics
+from vaebench.likelihoods import build_likelihood
+from vaebench.models import build_model
+from vaebench.objective import batch_terms
+
+# Fault injection for the resume test: SIGKILL ourselves right after this epoch's checkpoint.
+KILL_AFTER_EPOCH_ENV = "VAEBENCH_TEST_KILL_AFTER_EPOCH"
+
+
+class TrainingDiverged(UserError):
+    """A non-finite loss: the message names the step and the loss terms."""
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise UserError(f"device '{name}' requested but CUDA is not available; use device: cpu")
+    return torch.device(name)
+
+
+def load_images(cfg: TrainConfig, device: torch.device) -> torch.Tensor:
+    images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download, cfg.standin_size)
+    if cfg.train_subset is not None:
+        images = images[:cfg.train_subset]
+    return images.to(device)
+
+
+class Run:
+    """Model, likelihood, optimiser and the state that a checkpoint must carry."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        self.cfg = cfg
+        self.device = device
+        torch.manual_seed(cfg.seed)
+        self.likelihood = build_likelihood(cfg.likelihood, **cfg.likelihood_args).to(device)
+        shape = data.dataset_info(cfg.dataset).shape
+        self.model = build_model(cfg.model, shape, self.likelihood.params_per_dim,
+                                 **cfg.arch).to(device)
+        params = list(self.model.parameters()) + list(self.likelihood.parameters())
+        self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        self.shuffle = torch.Generator().manual_seed(cfg.seed)
+        self.epoch = 0
+        self.metrics: list[dict] = []
+        self.trajectory: list[torch.Tensor] = []
+
+    def state(self) -> dict:
+        return {
+            "model": self.model.state_dict(), "likelihood": self.likelihood.state_dict(),
+            "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
+            "metrics": self.metrics, "trajectory": [t.cpu() for t in self.trajectory],
+            "config": self.cfg.to_dict(), "rng_cpu": torch.get_rng_state(),
+            "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            "rng_shuffle": self.shuffle.get_state(),
+        }
+
+    def load_state(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.likelihood.load_state_dict(state["likelihood"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.epoch, self.metrics = state["epoch"], state["metrics"]
+        self.trajectory = [t.to(self.device) for t in state["trajectory"]]
+        torch.set_rng_state(state["rng_cpu"])
+        if state["rng_cuda"] is not None and self.device.type == "cuda":
+            torch.cuda.set_rng_state_all(state["rng_cuda"])
+        self.shuffle.set_state(state["rng_shuffle"])
+
+
+def kl_weight_at(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
+    if cfg.kl_warmup_epochs == 0:
+        return cfg.kl_weight
+    progress = (epoch + step / steps) / cfg.kl_warmup_epochs
+    return cfg.kl_weight * min(1.0, progress)
+
+
+def train_epoch(run: Run, images: torch.Tensor) -> dict:
+    """One pass over shuffled data. Loss sums stay on the device: one host sync per epoch."""
+    cfg, n = run.cfg, len(images)
+    order = torch.randperm(n, generator=run.shuffle).to(run.device)
+    batches = order.split(cfg.batch_size)
+    sums = torch.zeros(3, device=run.device, dtype=torch.float64)
+    first_bad = torch.full((4,), -1.0, device=run.device, dtype=torch.float64)
+    started = time.perf_counter()
+    for step, index in enumerate(batches):
+        x = data.to_float(images[index])
+        terms = batch_terms(run.model, run.likelihood, x,
+                            kl_weight_at(cfg, run.epoch, step, len(batches)))
+        run.optimizer.zero_grad(set_to_none=True)
+        terms.loss.backward()
+        run.optimizer.step()
+        run.likelihood.after_step(x, run.likelihood.mean(terms.out.detach()))
+        values = torch.stack([terms.loss, terms.nll, terms.kl]).detach().double()
+        sums += values * len(index)
+        record_first_nonfinite(first_bad, step, values)
+        if cfg.trajectory:
+            run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
+    check_finite(first_bad, run.epoch)
+    loss, nll, kl = (sums / n).tolist()
+    sigma = run.likelihood.sigma()
+    return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
+            "sigma": float(sigma) if sigma is not None else float("nan"),
+            "seconds": time.perf_counter() - started}
+
+
+def record_first_nonfinite(first_bad: torch.Tensor, step: int, values: torch.Tensor) -> None:
+    """Keep (step, loss, nll, kl) of the first non-finite step, without a host sync."""
+    is_first = (~torch.isfinite(values).all()) & (first_bad[0] < 0)
+    candidate = torch.cat([torch.tensor([float(step)], device=values.device,
+                                        dtype=torch.float64), values])
+    first_bad.copy_(torch.where(is_first, candidate, first_bad))
+
+
+def check_finite(first_bad: torch.Tensor, epoch: int) -> None:
+    step, loss, nll, kl = first_bad.tolist()
+    if step >= 0:
+        raise TrainingDiverged(
+            f"non-finite loss at epoch {epoch + 1}, step {int(step)}: loss={loss}, nll={nll}, "
+            f"kl={kl}; lower lr or check the likelihood's sigma")
+
+
+def save_checkpoint(run: Run, out_dir: Path) -> None:
+    atomic.write_with(out_dir / "checkpoint.pt", lambda tmp: torch.save(run.state(), tmp))
+    if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(run.epoch):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def resume_if_possible(run: Run, out_dir: Path) -> None:
+    path = out_dir / "checkpoint.pt"
+    if not path.exists():
+        return
+    try:
+        state = torch.load(path, map_location=run.device, weights_only=False)
+    except Exception as exc:  # a checkpoint is written atomically; a bad one is foreign
+        raise UserError(f"cannot read checkpoint {path} ({type(exc).__name__}); "
+                        f"delete it to restart the run") from None
+    if state["config"] != run.cfg.to_dict():
+        raise UserError(f"{path} was written by a different configuration; delete the run "
+                        f"directory {out_dir} to retrain, or choose another --out")
+    run.load_state(state)
+
+
+def write_outputs(run: Run, images: torch.Tensor, out_dir: Path, wall: float) -> dict:
+    """Evaluation and every output file; done.json last."""
+    cfg = run.cfg
+    frame = pd.DataFrame(run.metrics)
+    atomic.write_csv(out_dir / "metrics.csv", frame)
+    if cfg.trajectory:
+        atomic.write_csv(out_dir / "trajectory.csv", trajectory_frame(run))
+    atomic.write_csv(out_dir / "latent_stats.csv",
+                     latent_statistics(run.model, images, cfg.eval_batch_size))
+    save_samples(run, out_dir / "samples.png")
+    losses = frame["loss"].tolist()
+    done = {
+        "epochs": run.epoch, "final_loss": losses[-1],
+        "converged": has_plateaued(losses, cfg.converge_window, cfg.converge_rtol),
+        "plateau_ratio": plateau_ratio(losses, cfg.converge_window),
+        "converge_rule": f"last {cfg.converge_window:.0%} improved < {cfg.converge_rtol} of total",
+        "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
+        "device": str(run.device), "torch": torch.__version__,
+        "threads": torch.get_num_threads(), "n_train": len(images),
+    }
+    atomic.write_json(out_dir / "done.json", done)
+    return done
+
+
+def trajectory_frame(run: Run) -> pd.DataFrame:
+    rows = torch.stack(run.trajectory).cpu().numpy()
+    k = run.model.latent_dim
+    columns = [f"var_mu_{j}" for j in range(k)] + [f"mean_sigma2_{j}" for j in range(k)]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.insert(0, "minibatch", range(len(frame)))
+    return frame
+
+
+@torch.no_grad()
+def save_samples(run: Run, path: Path) -> None:
+    from torchvision.utils import save_image
+
+    gen = torch.Generator().manual_seed(run.cfg.seed)
+    z = torch.randn(run.cfg.n_samples, run.model.latent_dim, generator=gen).to(run.device)
+    run.model.eval()
+    images = run.likelihood.mean(run.model.decode(z)).clamp(0, 1).cpu()
+    run.model.train()
+    atomic.write_with(path, lambda tmp: save_image(images, tmp, nrow=8, format="png"))
+
+
+def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -> dict:
+    """Train (or resume, or skip if done) the run described by `cfg` into `out_dir`."""
+    out_dir = Path(out_dir)
+    if (out_dir / "done.json").exists():
+        return yaml.safe_load((out_dir / "done.json").read_text())
+    device = resolve_device(cfg.device)
+    images = load_images(cfg, device)
+    run = Run(cfg, device)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
+    resume_if_possible(run, out_dir)
+    show = sys.stderr.isatty() if progress is None else progress
+    started = time.perf_counter()
+    bar = tqdm(total=cfg.epochs, initial=run.epoch, disable=not show, unit="epoch")
+    while run.epoch < cfg.epochs:
+        row = train_epoch(run, images)
+        run.epoch += 1
+        run.metrics.append(row)
+        bar.update(1)
+        bar.set_postfix(loss=f"{row['loss']:.4g}", kl=f"{row['kl']:.3g}")
+        if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
+            save_checkpoint(run, out_dir)
+    bar.close()
+    return write_outputs(run, images, out_dir, time.perf_counter() - started)

@@ -1,0 +1,38 @@
+# Which artifacts exist, which can be built here, and the runs each needs (read from the specs).
+import os
+import shlex
+
+from vaebench import artifacts as vb_artifacts
+from vaebench import data as vb_data
+from vaebench import spec as vb_spec
+
+SCALE = config["scale"]
+DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
+SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
+
+
+def skip_reason(paper, artifact):
+    """Why an artifact cannot be built here, or None."""
+    if not vb_artifacts.implemented(paper, artifact):
+        return "not implemented yet"
+    for dataset in vb_spec.artifact_datasets(SPECS[paper], artifact, SCALE):
+        if not (config["download"] or vb_data.is_available(dataset, DATA_ROOT)):
+            return (f"dataset {dataset} not found under {DATA_ROOT}; set data_root or "
+                    f"VAEBENCH_DATA, or --config download=true")
+    return None
+
+
+ARTIFACTS = [(p, a) for p, spec in SPECS.items() for a in spec["artifacts"]]
+BUILDABLE = [(p, a) for p, a in ARTIFACTS if skip_reason(p, a) is None]
+SKIPPED = [(p, a, skip_reason(p, a)) for p, a in ARTIFACTS if skip_reason(p, a) is not None]
+
+
+def artifact_runs(wildcards):
+    """done.json of every run the artifact aggregates (one training job each)."""
+    spec = SPECS[wildcards.paper]
+    vb_spec.artifact(spec, wildcards.artifact)
+    return [str(run / "done.json") for run in vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)]
+
+
+def skipped_flags():
+    return " ".join(f"--skipped {shlex.quote(f'{p}/{a}: {why}')}" for p, a, why in SKIPPED)

@@ -1,0 +1,22 @@
+# One job per training run: (scale, paper, experiment, seed) -> a run directory ending in done.json.
+
+
+rule train:
+    output:
+        "results/runs/{scale}/{paper}/{experiment}/seed{seed}/done.json",
+    log:
+        "results/logs/train/{scale}/{paper}/{experiment}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/train/{scale}/{paper}/{experiment}/seed{seed}.tsv"
+    threads: config["train_threads"]
+    params:
+        data_root=DATA_ROOT,
+        device=config["device"],
+        download="--download" if config["download"] else "",
+    message:
+        "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
+    shell:
+        "python -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
+        " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
+        " --data-root {params.data_root:q} --device {params.device} --threads {threads}"
+        " {params.download} > {log} 2>&1"
