@@ -14,7 +14,7 @@ from pathlib import Path
 
 @contextmanager
 def atomic_path(target: str | Path):
-    """Yield a temporary path beside `target`; on success it replaces `target`, on error vanishes."""
+    """Yield a temp path beside `target`; on success it replaces `target`, on error it vanishes."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)

@@ -6,6 +6,7 @@ written atomically); anything else is a bug and keeps its traceback.
 
 import argparse
 import sys
+from pathlib import Path
 
 import yaml
 
@@ -41,10 +42,7 @@ def cmd_train(args) -> None:
     if args.download:
         extra["download"] = True
     if args.config:
-        values = yaml.safe_load(open(args.config)) if _exists(args.config) else None
-        if not isinstance(values, dict):
-            raise UserError(f"--config {args.config}: not a YAML mapping of training options")
-        config = TrainConfig.from_dict({**values, **extra})
+        config = TrainConfig.from_dict({**read_config_file(args.config), **extra})
     else:
         missing = [f"--{n}" for n in ("paper", "experiment") if getattr(args, n) is None]
         if missing:
@@ -58,12 +56,16 @@ def cmd_train(args) -> None:
           f"converged={done['converged']}")
 
 
-def _exists(path: str) -> bool:
-    import os
-
-    if not os.path.isfile(path):
-        raise UserError(f"--config {path}: no such file")
-    return True
+def read_config_file(path: str) -> dict:
+    try:
+        values = yaml.safe_load(Path(path).read_text())
+    except FileNotFoundError:
+        raise UserError(f"--config {path}: no such file") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"--config {path}: malformed YAML ({exc})".replace("\n", " ")) from None
+    if not isinstance(values, dict):
+        raise UserError(f"--config {path}: not a YAML mapping of training options")
+    return values
 
 
 def cmd_artifact(args) -> None:

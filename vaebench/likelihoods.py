@@ -49,7 +49,7 @@ class Likelihood(nn.Module):
 
 
 class Bernoulli(Likelihood):
-    """Decoder outputs logits; x in [0, 1] (grey levels used as soft targets, as Keras' BCE does)."""
+    """Decoder outputs logits; x in [0, 1] (grey levels are soft targets, as in Keras BCE)."""
 
     def nll(self, x, out):
         return _sum_dims(F.binary_cross_entropy_with_logits(out, x, reduction="none"))

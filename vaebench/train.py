@@ -227,6 +227,9 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -
         run.metrics.append(row)
         bar.update(1)
         bar.set_postfix(loss=f"{row['loss']:.4g}", kl=f"{row['kl']:.3g}")
+        if not show:  # a log file instead of a terminal: one line per epoch
+            print(f"epoch {run.epoch}/{cfg.epochs} loss {row['loss']:.5g} nll {row['nll']:.5g} "
+                  f"kl {row['kl']:.4g} ({row['seconds']:.1f}s)", flush=True)
         if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
             save_checkpoint(run, out_dir)
     bar.close()

@@ -69,8 +69,9 @@ def plot_figure2(big_r, small_r, argmax, frame, path) -> None:
     ax_table.plot(dims, np.sqrt(dims), "k--", lw=1, label="√D (small-r expansion)")
     ax_table.plot(dims, np.sqrt(dims - 1), "r:", lw=1.5, label="Theorem 1 bound √(D−1)")
     for dim in dims:
-        ax_table.annotate(verdicts.loc[dim, "transition_vs_theorem1_bound"], (dim, math.sqrt(dim - 1)),
-                          textcoords="offset points", xytext=(4, -12), fontsize=7)
+        verdict = verdicts.loc[dim, "transition_vs_theorem1_bound"]
+        ax_table.annotate(verdict, (dim, math.sqrt(dim - 1)), textcoords="offset points",
+                          xytext=(4, -12), fontsize=7)
     ax_table.set(xlabel="D", ylabel="R/σ where r = 0 stops being the maximum",
                  title="Where the VAE stops collapsing to the centre")
     ax_table.legend(fontsize=8)

@@ -1,4 +1,4 @@
-"""The dense VAE of Asperti 2019 (Sec. 3): 784-256-64-32-16, and the 784-256-64-16-2 variant of Fig. 1.
+"""The dense VAE of Asperti 2019 (Sec. 3): 784-256-64-32-16, and 784-256-64-16-2 of Fig. 1.
 
 The paper names only the layer sizes; the activation (ReLU) and the linear heads for μ and log σ²
 follow the Keras VAE example the paper's code style derives from, and are recorded in

@@ -17,7 +17,7 @@ rule artifact:
     message:
         "build {wildcards.paper}/{wildcards.artifact} ({params.scale})"
     shell:
-        "python -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
+        PYTHON + " -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
         " --scale {params.scale} > {log} 2>&1"
 
 
@@ -34,5 +34,24 @@ rule summary:
         scale=SCALE,
         skipped=skipped_flags(),
     shell:
-        "python -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
+        PYTHON + " -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
         " --out {output} > {log} 2>&1"
+
+
+def per_paper_names(wildcards):
+    names = [f"results/{p}/{wildcards.flat}.csv" for p, spec in SPECS.items()
+             if wildcards.flat in spec["artifacts"]]
+    return " ".join(names) or "none: no paper has an artifact of that name"
+
+
+rule flat_artifact_name:
+    # Every paper has a "Table 2": names are per paper. Say which ones exist instead of guessing.
+    output:
+        "results/{flat}.csv",
+    wildcard_constraints:
+        flat=r"(table|figure)\d+[a-z0-9_]*",
+    params:
+        candidates=per_paper_names,
+    shell:
+        "echo 'vaebench: results/{wildcards.flat}.csv is ambiguous; artifacts are per paper:"
+        " {params.candidates}' >&2; exit 2"

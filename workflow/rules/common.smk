@@ -1,12 +1,18 @@
 # Which artifacts exist, which can be built here, and the runs each needs (read from the specs).
-import os
 import shlex
+import sys
+
+from snakemake.settings.types import DeploymentMethod
 
 from vaebench import artifacts as vb_artifacts
 from vaebench import data as vb_data
 from vaebench import spec as vb_spec
 
 SCALE = config["scale"]
+# The interpreter that runs Snakemake has vaebench installed (pip/venv users, CI); under
+# `--sdm conda` each rule's own environment provides `python`.
+USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
 SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
 

@@ -16,7 +16,7 @@ rule train:
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
     shell:
-        "python -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
+        PYTHON + " -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
         " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
         " --data-root {params.data_root:q} --device {params.device} --threads {threads}"
         " {params.download} > {log} 2>&1"

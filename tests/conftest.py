@@ -1,0 +1,28 @@
+"""Shared fixtures: the real data root (../shared/data in CI) and small training configs."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_root() -> Path:
+    return Path(os.environ.get("VAEBENCH_DATA") or REPO.parent / "shared" / "data")
+
+
+@pytest.fixture
+def data_root() -> Path:
+    root = shared_data_root()
+    if not (root / "MNIST" / "raw" / "train-images-idx3-ubyte").exists():
+        pytest.skip(f"real MNIST not found under {root}; set VAEBENCH_DATA")
+    return root
+
+
+@pytest.fixture
+def tiny_config() -> dict:
+    """A dense VAE on generated stand-in digits: seconds on one CPU core."""
+    return {"dataset": "standin_mnist", "model": "dense_vae", "standin_size": 256,
+            "arch": {"hidden": [64, 32], "latent_dim": 4}, "epochs": 4, "batch_size": 64,
+            "checkpoint_every": 1, "device": "cpu", "n_samples": 4, "eval_batch_size": 128}

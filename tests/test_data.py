@@ -1,0 +1,54 @@
+"""The dataset registry: real MNIST, stand-ins, and the one-line errors for missing/corrupt data."""
+
+import shutil
+
+import pytest
+import torch
+
+from vaebench import data
+from vaebench.errors import UserError
+
+
+def test_real_mnist_loads_as_uint8_nchw(data_root):
+    images, labels = data.load("mnist", "test", data_root)
+    assert images.shape == (10_000, 1, 28, 28) and images.dtype == torch.uint8
+    assert labels.shape == (10_000,) and set(labels.unique().tolist()) == set(range(10))
+    assert 0 < images.float().mean() < 255
+
+
+def test_standin_has_the_real_shape_and_is_deterministic():
+    first, _ = data.load("standin_fashion_mnist", standin_size=32)
+    second, _ = data.load("standin_fashion_mnist", standin_size=32)
+    assert first.shape == (32, 1, 28, 28) and first.dtype == torch.uint8
+    assert torch.equal(first, second) and first.float().std() > 0
+
+
+def test_missing_dataset_names_dataset_path_and_fix(tmp_path):
+    with pytest.raises(UserError) as err:
+        data.load("fashion_mnist", "train", tmp_path)
+    message = str(err.value)
+    assert "fashion_mnist" in message and str(tmp_path / "FashionMNIST" / "raw") in message
+    assert "VAEBENCH_DATA" in message and "\n" not in message
+
+
+def test_unknown_dataset_lists_the_known_ones():
+    with pytest.raises(UserError, match="unknown dataset 'cifar7'.*mnist"):
+        data.load("cifar7")
+
+
+def test_truncated_idx_file_is_reported_as_corrupt(data_root, tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+                 "train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        shutil.copy(data_root / "MNIST" / "raw" / name, raw / name)
+    blob = (raw / "t10k-images-idx3-ubyte").read_bytes()
+    (raw / "t10k-images-idx3-ubyte").write_bytes(blob[:-100])
+    with pytest.raises(UserError, match="t10k-images-idx3-ubyte is corrupt.*re-download"):
+        data.load("mnist", "test", tmp_path)
+
+
+def test_data_root_comes_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("VAEBENCH_DATA", str(tmp_path))
+    assert data.resolve_data_root(None) == tmp_path
+    assert data.resolve_data_root("elsewhere").name == "elsewhere"

@@ -1,0 +1,102 @@
+"""Specs (benchmarks/*.yaml), run configs, convergence and verdict rules."""
+
+import math
+
+import pytest
+import yaml
+
+from vaebench import spec as specs
+from vaebench.config import TrainConfig
+from vaebench.convergence import has_plateaued, plateau_ratio
+from vaebench.errors import UserError
+from vaebench.verdict import artifact_verdict, judge
+
+
+def test_every_shipped_spec_is_valid():
+    assert {"asperti2019", "berger2020"} <= set(specs.specified_papers())
+    for paper in specs.specified_papers():
+        spec = specs.load_spec(paper)
+        assert spec["paper"] == paper
+
+
+def test_run_config_applies_scale_overrides_and_seed():
+    spec = specs.load_spec("asperti2019")
+    smoke = specs.run_config(spec, "table1_dense", "smoke", 0)
+    quick = specs.run_config(spec, "table1_dense", "quick", 2)
+    assert smoke.epochs < quick.epochs and smoke.train_subset is not None
+    assert quick.seed == 2 and quick.meta["scale"] == "quick"
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"lr": 0}, "lr must be > 0"), ({"lr": -1e-3}, "lr must be > 0"),
+    ({"epochs": 0}, "epochs must be >= 1"), ({"colour": "red"}, "unknown training option"),
+    ({"device": "tpu"}, "device must be"),
+])
+def test_invalid_training_options_are_user_errors(bad, message):
+    with pytest.raises(UserError, match=message):
+        TrainConfig.from_dict({"dataset": "mnist", "model": "dense_vae", **bad})
+
+
+def write_spec(tmp_path, text):
+    (tmp_path / "toy.yaml").write_text(text)
+    specs.load_spec.cache_clear()
+    return str(tmp_path)
+
+
+def test_malformed_yaml_names_file_and_line(tmp_path):
+    directory = write_spec(tmp_path, "paper: toy\nartifacts: [unclosed\n")
+    with pytest.raises(UserError, match=r"toy.yaml line \d+: malformed YAML"):
+        specs.load_spec("toy", directory)
+
+
+def test_empty_seed_grid_is_rejected(tmp_path):
+    spec = yaml.safe_load((specs.benchmarks_dir() / "asperti2019.yaml").read_text())
+    spec["experiments"]["table1_dense"]["scales"]["quick"]["seeds"] = []
+    directory = write_spec(tmp_path, yaml.safe_dump(spec))
+    with pytest.raises(UserError, match="empty seeds"):
+        specs.load_spec("toy", directory)
+
+
+def test_artifact_needing_an_undefined_experiment_is_rejected(tmp_path):
+    directory = write_spec(tmp_path, yaml.safe_dump({
+        "paper": "toy", "title": "t", "artifacts": {"table9": {
+            "kind": "table", "source": "s", "claim": "c", "experiments": ["ghost"]}}}))
+    with pytest.raises(UserError, match="needs experiment 'ghost'"):
+        specs.load_spec("toy", directory)
+
+
+def test_unknown_scale_is_rejected():
+    with pytest.raises(UserError, match="unknown scale 'huge'"):
+        specs.check_scale("huge")
+
+
+def test_plateau_rule():
+    flat_tail = [100, 50, 30, 20, 15, 12, 11, 10.6, 10.5, 10.45, 10.44]
+    still_falling = [100, 90, 80, 70, 60, 50, 40, 30, 20, 10, 0]
+    assert has_plateaued(flat_tail, window=0.1, rtol=0.02)
+    assert not has_plateaued(still_falling, window=0.1, rtol=0.02)
+    assert not has_plateaued([3.0, 2.0], window=0.1, rtol=0.5)  # too short to tell
+    assert plateau_ratio([-1.0, -2.0, -2.5, -2.5], 0.25) == 0.0  # negative losses work too
+    assert math.isinf(plateau_ratio([1.0], 0.1))
+
+
+@pytest.mark.parametrize("args, expected", [
+    ((8, 9, "abs", 2, "quick", True), "match"),
+    ((8, 11, "abs", 2, "quick", True), "differs"),
+    ((8, 9, "abs", 2, "smoke", True), "not-comparable"),
+    ((8, 9, "abs", 2, "paper", False), "not-converged"),
+    ((None, 9, "abs", 2, "quick", True), "n/a"),
+    ((1.0, 1.4, "at_least", 0, "quick", True), "match"),
+    ((1.0, 0.9, "at_least", 0, "quick", True), "differs"),
+    ((0.0, 0.05, "at_most", 0.1, "quick", True), "match"),
+    ((True, True, "equal", 0, "quick", True), "qualitative-match"),
+])
+def test_judge(args, expected):
+    assert judge(*args) == expected
+
+
+def test_artifact_verdict_is_the_worst_row():
+    assert artifact_verdict(["match", "n/a", "differs"]) == "differs"
+    assert artifact_verdict(["match", "not-converged"]) == "not-converged"
+    assert artifact_verdict(["match", "n/a"]) == "match"
+    assert artifact_verdict(["n/a"]) == "n/a"

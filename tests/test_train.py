@@ -1,0 +1,95 @@
+"""The training loop: outputs, resume after a real SIGKILL, divergence diagnostics."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import torch
+import yaml
+
+from vaebench.config import TrainConfig
+from vaebench.train import KILL_AFTER_EPOCH_ENV, TrainingDiverged, train
+
+
+def run_cli(config: dict, out, tmp_path, env_extra=None):
+    path = tmp_path / f"config_{out.name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "vaebench", "train", "--config", str(path),
+                           "--out", str(out), "--threads", "1"],
+                          capture_output=True, text=True, env=env)
+
+
+def test_one_run_writes_every_output(tiny_config, tmp_path):
+    done = train(TrainConfig.from_dict({**tiny_config, "trajectory": True}), tmp_path / "run",
+                 progress=False)
+    run = tmp_path / "run"
+    for name in ("config.yaml", "metrics.csv", "trajectory.csv", "latent_stats.csv",
+                 "samples.png", "checkpoint.pt", "done.json"):
+        assert (run / name).exists(), name
+    metrics = pd.read_csv(run / "metrics.csv")
+    assert metrics.epoch.tolist() == [1, 2, 3, 4] and metrics.loss.iloc[-1] < metrics.loss.iloc[0]
+    trajectory = pd.read_csv(run / "trajectory.csv")
+    assert len(trajectory) == 4 * 4  # 256 images / batch 64, 4 epochs
+    assert trajectory.shape[1] == 1 + 2 * 4
+    assert len(pd.read_csv(run / "latent_stats.csv")) == 4
+    assert done["epochs"] == 4 and not done["converged"]  # 4 epochs: too short to tell
+    assert not list(run.glob(".*.tmp"))  # no leftovers of atomic writes
+
+
+def test_killed_run_resumes_to_the_same_result(tiny_config, tmp_path):
+    reference, resumed = tmp_path / "reference", tmp_path / "resumed"
+    assert run_cli(tiny_config, reference, tmp_path).returncode == 0
+    killed = run_cli(tiny_config, resumed, tmp_path, {KILL_AFTER_EPOCH_ENV: "2"})
+    assert killed.returncode == -signal.SIGKILL
+    assert (resumed / "checkpoint.pt").exists() and not (resumed / "done.json").exists()
+    assert torch.load(resumed / "checkpoint.pt", weights_only=False)["epoch"] == 2
+    assert run_cli(tiny_config, resumed, tmp_path).returncode == 0
+    columns = ["epoch", "loss", "nll", "kl"]
+    pd.testing.assert_frame_equal(pd.read_csv(reference / "metrics.csv")[columns],
+                                  pd.read_csv(resumed / "metrics.csv")[columns], check_exact=True)
+    weights_a = torch.load(reference / "checkpoint.pt", weights_only=False)["model"]
+    weights_b = torch.load(resumed / "checkpoint.pt", weights_only=False)["model"]
+    assert all(torch.equal(weights_a[k], weights_b[k]) for k in weights_a)
+
+
+def test_finished_run_is_not_retrained(tiny_config, tmp_path):
+    cfg = TrainConfig.from_dict(tiny_config)
+    train(cfg, tmp_path / "run", progress=False)
+    stamp = (tmp_path / "run" / "metrics.csv").stat().st_mtime_ns
+    again = train(cfg, tmp_path / "run", progress=False)
+    assert (tmp_path / "run" / "metrics.csv").stat().st_mtime_ns == stamp
+    assert again == json.loads((tmp_path / "run" / "done.json").read_text())
+
+
+def test_checkpoint_of_another_config_is_refused(tiny_config, tmp_path):
+    train(TrainConfig.from_dict({**tiny_config, "epochs": 1}), tmp_path / "run", progress=False)
+    (tmp_path / "run" / "done.json").unlink()
+    with pytest.raises(Exception, match="different configuration"):
+        train(TrainConfig.from_dict({**tiny_config, "epochs": 2}), tmp_path / "run",
+              progress=False)
+
+
+def test_non_finite_loss_stops_with_step_and_terms(tiny_config, tmp_path):
+    cfg = TrainConfig.from_dict({**tiny_config, "lr": 1e30, "epochs": 2})
+    with pytest.raises(TrainingDiverged, match=r"non-finite loss at epoch \d+, step \d+: loss="):
+        train(cfg, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run" / "done.json").exists()
+
+
+@pytest.mark.parametrize("likelihood, args", [
+    ("gaussian_fixed", {"sigma": 0.1}), ("gaussian_learned", {}), ("gaussian_computed", {}),
+    ("gaussian_learned_per_dim", {}),
+])
+def test_every_likelihood_trains(tiny_config, tmp_path, likelihood, args):
+    cfg = TrainConfig.from_dict({**tiny_config, "epochs": 1, "likelihood": likelihood,
+                                 "likelihood_args": args})
+    done = train(cfg, tmp_path / "run", progress=False)
+    metrics = pd.read_csv(tmp_path / "run" / "metrics.csv")
+    assert done["epochs"] == 1 and metrics.loss.notna().all()
+    if likelihood == "gaussian_computed":
+        assert metrics.sigma.iloc[0] < 1.0  # γ fell from its initial 1 as the MSE estimate did
