@@ -3,6 +3,7 @@
 #   snakemake --cores 2 --config scale=smoke    the plumbing in minutes (CI)
 #   snakemake --cores 2 results/asperti2019/table1.csv
 # Papers are data (benchmarks/<paper>.yaml); the rules are generic over them.
+import yaml
 from snakemake.utils import min_version, validate
 
 min_version("9.19")
@@ -10,6 +11,11 @@ min_version("9.19")
 
 configfile: "workflow/config.yaml"
 
+
+# `--config download=false` arrives as the string "false": read such values as YAML.
+for _key in ("download", "train_threads"):
+    if isinstance(config.get(_key), str):
+        config[_key] = yaml.safe_load(config[_key])
 
 validate(config, "workflow/schemas/config.schema.yaml")
 
@@ -20,6 +26,7 @@ wildcard_constraints:
     experiment=r"[a-z][a-z0-9_]*",
     seed=r"\d+",
     scale="smoke|quick|paper",
+    dataset=r"[a-z][a-z0-9_]*",
 
 
 include: "workflow/rules/common.smk"

@@ -9,7 +9,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def shared_data_root() -> Path:
-    return Path(os.environ.get("VAEBENCH_DATA") or REPO.parent / "shared" / "data")
+    """$VAEBENCH_DATA, else ../shared/data (CI), else ./data."""
+    if os.environ.get("VAEBENCH_DATA"):
+        return Path(os.environ["VAEBENCH_DATA"])
+    shared = REPO.parent / "shared" / "data"
+    return shared if shared.exists() else REPO / "data"
 
 
 @pytest.fixture

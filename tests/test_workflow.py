@@ -48,7 +48,7 @@ def test_smoke_dag_end_to_end(workdir, data_root):
 @pytest.mark.slow
 def test_missing_data_is_skipped_in_the_summary(workdir, tmp_path):
     result = snakemake(workdir, "--config", "scale=smoke", f"data_root={tmp_path}",
-                       "--forcerun", "summary")
+                       "download=false", "--forcerun", "summary")
     assert result.returncode == 0, result.stderr[-2000:]
     summary = pd.read_csv(workdir / "results" / "summary.csv").set_index("artifact")
     assert summary.loc["table1", "verdict"] == "skipped"

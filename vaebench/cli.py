@@ -84,10 +84,23 @@ def cmd_summary(args) -> None:
 
 def cmd_datasets(args) -> None:
     root = data.resolve_data_root(args.data_root)
+    if args.prepare:
+        prepare_dataset(args.prepare, root, args.download, args.stamp)
+        return
     for name in data.known_datasets():
         state = "available" if data.is_available(name, root) else "missing"
         print(f"{name:28s} {state:10s} {data.dataset_info(name).shape}")
     print(f"data root: {root} (set with --data-root, data_root in the config, or VAEBENCH_DATA)")
+
+
+def prepare_dataset(name: str, root, download: bool, stamp: str | None) -> None:
+    """Check (and, if allowed, download) one dataset once, before any job trains on it."""
+    from vaebench import atomic
+
+    counts = {split: len(data.load(name, split, root, download)[0]) for split in ("train", "test")}
+    print(f"{name}: {counts['train']} train / {counts['test']} test images under {root}")
+    if stamp:
+        atomic.write_json(stamp, {"dataset": name, "root": str(root), **counts})
 
 
 def cmd_check(args) -> None:
@@ -136,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ds = sub.add_parser("datasets", help="list datasets and whether they are available")
     ds.add_argument("--data-root")
+    ds.add_argument("--prepare", metavar="NAME", help="check one dataset (download if allowed)")
+    ds.add_argument("--download", action="store_true", help="with --prepare: allow download")
+    ds.add_argument("--stamp", help="with --prepare: write this JSON file when the data is ok")
     ds.set_defaults(func=cmd_datasets)
 
     check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")

@@ -40,5 +40,14 @@ def artifact_runs(wildcards):
     return [str(run / "done.json") for run in vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)]
 
 
+def run_dataset_stamp(wildcards):
+    """The prepared-data stamp a training run needs (data is checked/downloaded once)."""
+    spec = SPECS[wildcards.paper]
+    run = vb_spec.run_config(spec, wildcards.experiment, wildcards.scale, int(wildcards.seed))
+    if run.dataset.startswith(vb_data.STANDIN_PREFIX):
+        return []
+    return [f"results/data/{run.dataset}.json"]
+
+
 def skipped_flags():
     return " ".join(f"--skipped {shlex.quote(f'{p}/{a}: {why}')}" for p, a, why in SKIPPED)

@@ -1,7 +1,24 @@
 # One job per training run: (scale, paper, experiment, seed) -> a run directory ending in done.json.
 
 
+rule dataset:
+    output:
+        "results/data/{dataset}.json",
+    log:
+        "results/logs/data/{dataset}.log",
+    benchmark:
+        "results/benchmarks/data/{dataset}.tsv"
+    params:
+        data_root=DATA_ROOT,
+        download="--download" if config["download"] else "",
+    shell:
+        PYTHON + " -m vaebench datasets --prepare {wildcards.dataset} --data-root"
+        " {params.data_root:q} {params.download} --stamp {output} > {log} 2>&1"
+
+
 rule train:
+    input:
+        run_dataset_stamp,
     output:
         "results/runs/{scale}/{paper}/{experiment}/seed{seed}/done.json",
     log:
