@@ -93,3 +93,38 @@ def test_every_likelihood_trains(tiny_config, tmp_path, likelihood, args):
     assert done["epochs"] == 1 and metrics.loss.notna().all()
     if likelihood == "gaussian_computed":
         assert metrics.sigma.iloc[0] < 1.0  # γ fell from its initial 1 as the MSE estimate did
+
+
+def test_sampled_dataset_draws_fresh_batches_and_resumes_the_stream(tmp_path):
+    """A sampled dataset (points on a circle): steps_per_epoch fresh batches, vector samples."""
+    config = {"dataset": "hypersphere", "dataset_args": {"dim": 2, "radius": 3.0},
+              "model": "dense_vae", "arch": {"hidden": [32, 32], "latent_dim": 2},
+              "likelihood": "gaussian_fixed", "likelihood_args": {"sigma": 0.5},
+              "steps_per_epoch": 7, "batch_size": 50, "eval_size": 300, "epochs": 3,
+              "checkpoint_every": 1, "device": "cpu", "n_samples": 10}
+    done = train(TrainConfig.from_dict(config), tmp_path / "run", progress=False)
+    assert done["n_eval"] == 300
+    samples = pd.read_csv(tmp_path / "run" / "samples.csv")
+    assert samples.shape == (10, 2)
+    # resume: a run stopped after epoch 1 and continued equals the uninterrupted one
+    first = train(TrainConfig.from_dict({**config, "epochs": 1}), tmp_path / "a", progress=False)
+    assert first["epochs"] == 1
+    (tmp_path / "a" / "done.json").unlink()
+    state = torch.load(tmp_path / "a" / "checkpoint.pt", weights_only=False)
+    state["config"]["epochs"] = 3
+    torch.save(state, tmp_path / "a" / "checkpoint.pt")
+    train(TrainConfig.from_dict(config), tmp_path / "a", progress=False)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "metrics.csv")[["loss"]],
+                                  pd.read_csv(tmp_path / "a" / "metrics.csv")[["loss"]])
+
+
+def test_two_latent_variant_of_the_dense_vae(tiny_config, tmp_path):
+    """Asperti 2019 Fig. 1's 784-256-64-16-2 network."""
+    from vaebench.models import build_model
+
+    model = build_model("dense_vae", (1, 28, 28), hidden=[256, 64, 16], latent_dim=2)
+    mu, logvar = model.encode(torch.rand(3, 1, 28, 28))
+    assert mu.shape == logvar.shape == (3, 2)
+    assert model.decode(mu).shape == (3, 1, 28, 28)
+    sizes = [layer.out_features for layer in model.modules() if isinstance(layer, torch.nn.Linear)]
+    assert sizes[:5] == [256, 64, 16, 2, 2]

@@ -14,6 +14,7 @@ from vaebench.errors import UserError
 class TrainConfig:
     dataset: str
     model: str
+    dataset_args: dict = field(default_factory=dict)  # parameters of a sampled dataset
     arch: dict = field(default_factory=dict)
     likelihood: str = "bernoulli"
     likelihood_args: dict = field(default_factory=dict)
@@ -25,6 +26,8 @@ class TrainConfig:
     kl_warmup_epochs: int = 0  # linear KL warm-up from 0 to kl_weight over these epochs
     train_subset: int | None = None  # first N training images (None: all)
     standin_size: int = 2048  # images generated for standin_* datasets
+    steps_per_epoch: int = 100  # sampled datasets: fresh batches per "epoch"
+    eval_size: int = 10_000  # sampled datasets: points drawn once for the latent statistics
     checkpoint_every: int = 5  # epochs between checkpoints (and always at the end)
     trajectory: bool = False  # log per-minibatch Var(μ_j) and E[σ_j²]
     eval_batch_size: int = 4096
@@ -58,6 +61,8 @@ class TrainConfig:
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
             (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
             (self.checkpoint_every >= 1, "checkpoint_every must be >= 1"),
+            (self.steps_per_epoch >= 1 and self.eval_size >= 2,
+             "steps_per_epoch must be >= 1 and eval_size >= 2"),
             (self.train_subset is None or self.train_subset >= 2,
              f"train_subset must be >= 2 or null, got {self.train_subset}"),
             (0 < self.converge_window <= 1, "converge_window must be in (0, 1]"),

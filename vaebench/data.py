@@ -1,4 +1,6 @@
-"""Dataset registry: every dataset is a uint8 tensor [N, C, H, W] that lives on the training device.
+"""Dataset registry: image datasets are uint8 tensors [N, C, H, W] that live on the training device;
+sampled datasets (synthetic distributions, e.g. points on a hypersphere) draw a fresh float batch
+at every step, the large-sample regime of Berger & Sebag.
 
 Datasets that fit in memory are loaded once, moved to the device whole and batched by index, so the
 training loop does no per-sample Python work. Sources, in order: the data root (config `data_root`,
@@ -40,13 +42,57 @@ REGISTRY = {
 STANDIN_PREFIX = "standin_"
 
 
+# name -> (shape(**args), sample(n, generator, **args) -> float tensor [n, *shape])
+SAMPLERS: dict[str, tuple] = {}
+
+
+def register_sampler(name: str, shape, sample) -> None:
+    SAMPLERS[name] = (shape, sample)
+
+
+def is_sampled(name: str) -> bool:
+    return name in SAMPLERS
+
+
+def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
+    """Shape of one example: (C, H, W) for images, sampler-defined otherwise."""
+    if is_sampled(name):
+        try:
+            return tuple(SAMPLERS[name][0](**(args or {})))
+        except TypeError as exc:
+            raise UserError(f"dataset '{name}': bad dataset_args {args} ({exc})") from None
+    return dataset_info(name).shape
+
+
+def sample(name: str, n: int, generator: torch.Generator, args: dict | None = None):
+    """A fresh float batch of a sampled dataset (on the CPU; generator state is checkpointed)."""
+    return SAMPLERS[name][1](n, generator, **(args or {}))
+
+
+def hypersphere_sample(n: int, generator: torch.Generator, dim: int, radius: float):
+    """Uniform points on S_{dim-1}(radius): normalised Gaussians (Berger & Sebag, Theorem 1)."""
+    g = torch.randn(n, dim, generator=generator)
+    return radius * g / g.norm(dim=1, keepdim=True)
+
+
+def _hypersphere_shape(dim: int, radius: float):
+    if dim < 2 or not radius > 0:
+        raise UserError(f"hypersphere needs dim >= 2 and radius > 0, got dim={dim}, "
+                        f"radius={radius}")
+    return (dim,)
+
+
+register_sampler("hypersphere", _hypersphere_shape, hypersphere_sample)
+
+
 def resolve_data_root(configured: str | None = None) -> Path:
     """The data root: explicit value, else $VAEBENCH_DATA, else ./data."""
     return Path(configured or os.environ.get("VAEBENCH_DATA") or DEFAULT_DATA_ROOT)
 
 
 def known_datasets() -> list[str]:
-    return sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
+    return (sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
+            + sorted(SAMPLERS))
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -57,8 +103,10 @@ def dataset_info(name: str) -> DatasetInfo:
 
 
 def is_available(name: str, root: str | Path | None = None) -> bool:
-    """Whether `load` would find the dataset without downloading."""
-    info = dataset_info(name)
+    """Whether the dataset can be had without downloading."""
+    if is_sampled(name):
+        return True
+    info = dataset_info(name)  # raises for an unknown name
     if name.startswith(STANDIN_PREFIX):
         return True
     raw = resolve_data_root(root) / info.folder / "raw"
@@ -140,6 +188,6 @@ def standin(shape: tuple[int, int, int], n: int, seed: int) -> tuple[torch.Tenso
     return images, labels
 
 
-def to_float(batch_uint8: torch.Tensor) -> torch.Tensor:
-    """uint8 images to float in [0, 1], on the batch's device."""
-    return batch_uint8.float().div_(255.0)
+def to_float(batch: torch.Tensor) -> torch.Tensor:
+    """uint8 images to float in [0, 1] on the batch's device; float data passes through."""
+    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()

@@ -15,13 +15,13 @@ INACTIVE_THRESHOLD = 0.8
 
 
 @torch.no_grad()
-def posterior_moments(model, images_uint8: torch.Tensor, batch_size: int = 4096):
+def posterior_moments(model, examples: torch.Tensor, batch_size: int = 4096):
     """μ and log σ² of q(z|x) for every image, computed in large no-grad batches on its device."""
     was_training = model.training
     model.eval()
     mus, logvars = [], []
-    for start in range(0, len(images_uint8), batch_size):
-        mu, logvar = model.encode(to_float(images_uint8[start:start + batch_size]))
+    for start in range(0, len(examples), batch_size):
+        mu, logvar = model.encode(to_float(examples[start:start + batch_size]))
         mus.append(mu.float())
         logvars.append(logvar.float())
     model.train(was_training)
@@ -47,8 +47,8 @@ def statistics_from_moments(mu: torch.Tensor, logvar: torch.Tensor,
     return frame
 
 
-def latent_statistics(model, images_uint8: torch.Tensor, batch_size: int = 4096) -> pd.DataFrame:
-    return statistics_from_moments(*posterior_moments(model, images_uint8, batch_size))
+def latent_statistics(model, examples: torch.Tensor, batch_size: int = 4096) -> pd.DataFrame:
+    return statistics_from_moments(*posterior_moments(model, examples, batch_size))
 
 
 def batch_variance_summary(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

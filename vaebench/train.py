@@ -42,11 +42,38 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def load_images(cfg: TrainConfig, device: torch.device) -> torch.Tensor:
-    images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download, cfg.standin_size)
-    if cfg.train_subset is not None:
-        images = images[:cfg.train_subset]
-    return images.to(device)
+class ImageBatches:
+    """A fixed uint8 image set on the device, reshuffled by index every epoch."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
+                              cfg.standin_size)
+        self.eval_data = images[:cfg.train_subset].to(device)  # [:None] keeps all
+        self.batch_size, self.device = cfg.batch_size, device
+
+    def epoch(self, generator: torch.Generator):
+        order = torch.randperm(len(self.eval_data), generator=generator).to(self.device)
+        for index in order.split(self.batch_size):
+            yield data.to_float(self.eval_data[index])
+
+
+class SampledBatches:
+    """A synthetic distribution: a fresh batch every step (the large-sample regime)."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device):
+        self.cfg, self.device = cfg, device
+        fixed = torch.Generator().manual_seed(10_000 + cfg.seed)  # eval set apart from training
+        self.eval_data = data.sample(cfg.dataset, cfg.eval_size, fixed, cfg.dataset_args).to(device)
+
+    def epoch(self, generator: torch.Generator):
+        for _ in range(self.cfg.steps_per_epoch):
+            batch = data.sample(self.cfg.dataset, self.cfg.batch_size, generator,
+                                self.cfg.dataset_args)
+            yield batch.to(self.device)
+
+
+def make_batches(cfg: TrainConfig, device: torch.device):
+    return (SampledBatches if data.is_sampled(cfg.dataset) else ImageBatches)(cfg, device)
 
 
 class Run:
@@ -57,7 +84,7 @@ class Run:
         self.device = device
         torch.manual_seed(cfg.seed)
         self.likelihood = build_likelihood(cfg.likelihood, **cfg.likelihood_args).to(device)
-        shape = data.dataset_info(cfg.dataset).shape
+        shape = data.data_shape(cfg.dataset, cfg.dataset_args)
         self.model = build_model(cfg.model, shape, self.likelihood.params_per_dim,
                                  **cfg.arch).to(device)
         params = list(self.model.parameters()) + list(self.likelihood.parameters())
@@ -96,24 +123,24 @@ def kl_weight_at(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
     return cfg.kl_weight * min(1.0, progress)
 
 
-def train_epoch(run: Run, images: torch.Tensor) -> dict:
-    """One pass over shuffled data. Loss sums stay on the device: one host sync per epoch."""
-    cfg, n = run.cfg, len(images)
-    order = torch.randperm(n, generator=run.shuffle).to(run.device)
-    batches = order.split(cfg.batch_size)
+def train_epoch(run: Run, batches) -> dict:
+    """One pass over the data. Loss sums stay on the device: one host sync per epoch."""
+    cfg = run.cfg
     sums = torch.zeros(3, device=run.device, dtype=torch.float64)
     first_bad = torch.full((4,), -1.0, device=run.device, dtype=torch.float64)
     started = time.perf_counter()
-    for step, index in enumerate(batches):
-        x = data.to_float(images[index])
+    n = 0
+    steps = steps_per_epoch(cfg, batches)
+    for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.model, run.likelihood, x,
-                            kl_weight_at(cfg, run.epoch, step, len(batches)))
+                            kl_weight_at(cfg, run.epoch, step, steps))
         run.optimizer.zero_grad(set_to_none=True)
         terms.loss.backward()
         run.optimizer.step()
         run.likelihood.after_step(x, run.likelihood.mean(terms.out.detach()))
         values = torch.stack([terms.loss, terms.nll, terms.kl]).detach().double()
-        sums += values * len(index)
+        sums += values * len(x)
+        n += len(x)
         record_first_nonfinite(first_bad, step, values)
         if cfg.trajectory:
             run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
@@ -123,6 +150,12 @@ def train_epoch(run: Run, images: torch.Tensor) -> dict:
     return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
             "sigma": float(sigma) if sigma is not None else float("nan"),
             "seconds": time.perf_counter() - started}
+
+
+def steps_per_epoch(cfg: TrainConfig, batches) -> int:
+    if isinstance(batches, SampledBatches):
+        return cfg.steps_per_epoch
+    return -(-len(batches.eval_data) // cfg.batch_size)
 
 
 def record_first_nonfinite(first_bad: torch.Tensor, step: int, values: torch.Tensor) -> None:
@@ -162,7 +195,7 @@ def resume_if_possible(run: Run, out_dir: Path) -> None:
     run.load_state(state)
 
 
-def write_outputs(run: Run, images: torch.Tensor, out_dir: Path, wall: float) -> dict:
+def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float) -> dict:
     """Evaluation and every output file; done.json last."""
     cfg = run.cfg
     frame = pd.DataFrame(run.metrics)
@@ -170,8 +203,8 @@ def write_outputs(run: Run, images: torch.Tensor, out_dir: Path, wall: float) ->
     if cfg.trajectory:
         atomic.write_csv(out_dir / "trajectory.csv", trajectory_frame(run))
     atomic.write_csv(out_dir / "latent_stats.csv",
-                     latent_statistics(run.model, images, cfg.eval_batch_size))
-    save_samples(run, out_dir / "samples.png")
+                     latent_statistics(run.model, eval_data, cfg.eval_batch_size))
+    save_samples(run, out_dir)
     losses = frame["loss"].tolist()
     done = {
         "epochs": run.epoch, "final_loss": losses[-1],
@@ -180,7 +213,7 @@ def write_outputs(run: Run, images: torch.Tensor, out_dir: Path, wall: float) ->
         "converge_rule": f"last {cfg.converge_window:.0%} improved < {cfg.converge_rtol} of total",
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
-        "threads": torch.get_num_threads(), "n_train": len(images),
+        "threads": torch.get_num_threads(), "n_eval": len(eval_data),
     }
     atomic.write_json(out_dir / "done.json", done)
     return done
@@ -196,15 +229,21 @@ def trajectory_frame(run: Run) -> pd.DataFrame:
 
 
 @torch.no_grad()
-def save_samples(run: Run, path: Path) -> None:
+def save_samples(run: Run, out_dir: Path) -> None:
+    """Decoder means of prior samples: samples.png for images, samples.csv for vectors."""
     from torchvision.utils import save_image
 
     gen = torch.Generator().manual_seed(run.cfg.seed)
     z = torch.randn(run.cfg.n_samples, run.model.latent_dim, generator=gen).to(run.device)
     run.model.eval()
-    images = run.likelihood.mean(run.model.decode(z)).clamp(0, 1).cpu()
+    means = run.likelihood.mean(run.model.decode(z)).cpu()
     run.model.train()
-    atomic.write_with(path, lambda tmp: save_image(images, tmp, nrow=8, format="png"))
+    if means.dim() == 4:
+        atomic.write_with(out_dir / "samples.png", lambda tmp: save_image(
+            means.clamp(0, 1), tmp, nrow=8, format="png"))
+    else:
+        columns = [f"x{i}" for i in range(means.shape[1])]
+        atomic.write_csv(out_dir / "samples.csv", pd.DataFrame(means.numpy(), columns=columns))
 
 
 def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -> dict:
@@ -213,7 +252,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -
     if (out_dir / "done.json").exists():
         return yaml.safe_load((out_dir / "done.json").read_text())
     device = resolve_device(cfg.device)
-    images = load_images(cfg, device)
+    batches = make_batches(cfg, device)
     run = Run(cfg, device)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
@@ -222,7 +261,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -
     started = time.perf_counter()
     bar = tqdm(total=cfg.epochs, initial=run.epoch, disable=not show, unit="epoch")
     while run.epoch < cfg.epochs:
-        row = train_epoch(run, images)
+        row = train_epoch(run, batches)
         run.epoch += 1
         run.metrics.append(row)
         bar.update(1)
@@ -233,4 +272,4 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -
         if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
             save_checkpoint(run, out_dir)
     bar.close()
-    return write_outputs(run, images, out_dir, time.perf_counter() - started)
+    return write_outputs(run, batches.eval_data, out_dir, time.perf_counter() - started)

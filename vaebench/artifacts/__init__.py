@@ -1,20 +1,26 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
-Each paper has one module here; a builder reads the run directories its spec names (or computes
-an analytic result), writes the tidy reported-vs-replicated CSV and a plot, atomically.
+Each paper has one module here, named after the paper key, declaring `BUILDERS = {artifact:
+function}`; a builder reads the run directories its spec names (or computes an analytic result)
+and writes the tidy reported-vs-replicated CSV and a plot, atomically.
 """
 
+import importlib
+import pkgutil
+from functools import cache
 from pathlib import Path
 
 from vaebench import spec as specs
 from vaebench.errors import UserError
 
 
-def _builders():
-    from vaebench.artifacts import asperti2019, berger2020
-
-    return {("asperti2019", "table1"): asperti2019.table1,
-            ("berger2020", "figure2"): berger2020.figure2}
+@cache
+def _builders() -> dict:
+    builders = {}
+    for module in pkgutil.iter_modules(__path__):
+        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "BUILDERS", {})
+        builders.update({(module.name, name): function for name, function in declared.items()})
+    return builders
 
 
 def implemented(paper: str, name: str) -> bool:

@@ -66,3 +66,6 @@ def plot_table1(frame, stats, paper_rows, paper_inactive, path) -> None:
                  f"replicated vs {paper_inactive} reported — {count.verdict} ({count.scale})")
     plots.save(fig, path)
 
+
+
+BUILDERS = {"table1": table1}

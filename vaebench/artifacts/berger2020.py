@@ -76,3 +76,6 @@ def plot_figure2(big_r, small_r, argmax, frame, path) -> None:
                  title="Where the VAE stops collapsing to the centre")
     ax_table.legend(fontsize=8)
     plots.save(fig, path)
+
+
+BUILDERS = {"figure2": figure2}

@@ -34,6 +34,8 @@ class DenseVAE(nn.Module):
         self.data_shape = tuple(data_shape)
         self.latent_dim = latent_dim
         self.params_per_dim = params_per_dim
+        if activation not in ACTIVATIONS:
+            raise KeyError(f"unknown activation '{activation}'; known: {', '.join(ACTIVATIONS)}")
         act = ACTIVATIONS[activation]
         data_dim = math.prod(data_shape)
         self.encoder = mlp([data_dim, *hidden], act)
@@ -47,5 +49,9 @@ class DenseVAE(nn.Module):
         return self.to_mu(h), self.to_logvar(h)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        channels, height, width = self.data_shape
-        return self.decoder(z).view(-1, channels * self.params_per_dim, height, width)
+        """Data-shaped output; the likelihood's extra parameters are stacked along dim 1."""
+        first, *rest = self.data_shape
+        return self.decoder(z).view(-1, first * self.params_per_dim, *rest)
+
+
+MODELS = {"dense_vae": DenseVAE}
