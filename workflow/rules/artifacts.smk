@@ -13,11 +13,12 @@ rule artifact:
     benchmark:
         "results/benchmarks/artifact/{paper}/{artifact}.tsv"
     params:
+        python=PYTHON,
         scale=SCALE,
     message:
         "build {wildcards.paper}/{wildcards.artifact} ({params.scale})"
     shell:
-        PYTHON + " -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
+        "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
         " --scale {params.scale} > {log} 2>&1"
 
 
@@ -31,17 +32,12 @@ rule summary:
     benchmark:
         "results/benchmarks/summary.tsv"
     params:
+        python=PYTHON,
         scale=SCALE,
         skipped=skipped_flags(),
     shell:
-        PYTHON + " -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
+        "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
         " --out {output} > {log} 2>&1"
-
-
-def per_paper_names(wildcards):
-    names = [f"results/{p}/{wildcards.flat}.csv" for p, spec in SPECS.items()
-             if wildcards.flat in spec["artifacts"]]
-    return " ".join(names) or "none: no paper has an artifact of that name"
 
 
 rule flat_artifact_name:
@@ -50,8 +46,10 @@ rule flat_artifact_name:
         "results/{flat}.csv",
     wildcard_constraints:
         flat=r"(table|figure)\d+[a-z0-9_]*",
+    log:
+        "results/logs/flat_{flat}.log",
     params:
         candidates=per_paper_names,
     shell:
         "echo 'vaebench: results/{wildcards.flat}.csv is ambiguous; artifacts are per paper:"
-        " {params.candidates}' >&2; exit 2"
+        " {params.candidates}' | tee {log} >&2; exit 2"

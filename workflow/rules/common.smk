@@ -51,3 +51,9 @@ def run_dataset_stamp(wildcards):
 
 def skipped_flags():
     return " ".join(f"--skipped {shlex.quote(f'{p}/{a}: {why}')}" for p, a, why in SKIPPED)
+
+
+def per_paper_names(wildcards):
+    names = [f"results/{p}/{wildcards.flat}.csv" for p, spec in SPECS.items()
+             if wildcards.flat in spec["artifacts"]]
+    return " ".join(names) or "none: no paper has an artifact of that name"

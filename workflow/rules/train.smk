@@ -9,10 +9,11 @@ rule dataset:
     benchmark:
         "results/benchmarks/data/{dataset}.tsv"
     params:
+        python=PYTHON,
         data_root=DATA_ROOT,
         download="--download" if config["download"] else "",
     shell:
-        PYTHON + " -m vaebench datasets --prepare {wildcards.dataset} --data-root"
+        "{params.python} -m vaebench datasets --prepare {wildcards.dataset} --data-root"
         " {params.data_root:q} {params.download} --stamp {output} > {log} 2>&1"
 
 
@@ -27,13 +28,14 @@ rule train:
         "results/benchmarks/train/{scale}/{paper}/{experiment}/seed{seed}.tsv"
     threads: config["train_threads"]
     params:
+        python=PYTHON,
         data_root=DATA_ROOT,
         device=config["device"],
         download="--download" if config["download"] else "",
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
     shell:
-        PYTHON + " -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
+        "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
         " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
         " --data-root {params.data_root:q} --device {params.device} --threads {threads}"
         " {params.download} > {log} 2>&1"
