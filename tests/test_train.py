@@ -128,3 +128,51 @@ def test_two_latent_variant_of_the_dense_vae(tiny_config, tmp_path):
     assert model.decode(mu).shape == (3, 1, 28, 28)
     sizes = [layer.out_features for layer in model.modules() if isinstance(layer, torch.nn.Linear)]
     assert sizes[:5] == [256, 64, 16, 2, 2]
+
+
+def test_probe_logs_one_image_per_class_every_minibatch(tiny_config, tmp_path):
+    cfg = TrainConfig.from_dict({**tiny_config, "probe_per_class": True, "probe_epochs": 1,
+                                 "trajectory": True, "trajectory_epochs": 2})
+    train(cfg, tmp_path / "run", progress=False)
+    probe = pd.read_csv(tmp_path / "run" / "probe.csv")
+    assert probe.minibatch.nunique() == 4 and probe.image.nunique() == 10  # 256/64 steps, 1 epoch
+    assert len(pd.read_csv(tmp_path / "run" / "trajectory.csv")) == 2 * 4  # first 2 epochs only
+
+
+def test_scheduled_sigma_follows_its_schedule(tiny_config, tmp_path):
+    cfg = TrainConfig.from_dict({**tiny_config, "likelihood": "gaussian_scheduled",
+                                 "likelihood_args": {"schedule": [1.0, 0.5, 0.25]}})
+    train(cfg, tmp_path / "run", progress=False)
+    sigmas = pd.read_csv(tmp_path / "run" / "metrics.csv").sigma.round(6).tolist()
+    assert sigmas == [1.0, 0.5, 0.25, 0.25]  # the last value holds after the schedule ends
+
+
+def test_needs_resolve_references_and_initialise_weights(tiny_config, tmp_path):
+    """An experiment that reads another's learned σ and starts from its weights."""
+    from vaebench import spec as specs
+
+    spec = {"paper": "toy", "experiments": {
+        "base": {"train": {**tiny_config, "likelihood": "gaussian_learned"},
+                 "scales": {s: {"seeds": [0]} for s in specs.SCALES}},
+        "follow": {"needs": ["base"], "train": {
+            **tiny_config, "likelihood": "gaussian_fixed", "init_from": "base",
+            "likelihood_args": {"sigma": {"from": "base", "metric": "sigma"}}},
+            "scales": {s: {"seeds": [0]} for s in specs.SCALES}}}}
+    base_dir = specs.run_dir(tmp_path, "quick", "toy", "base", 0)
+    train(specs.run_config(spec, "base", "quick", 0, runs_root=tmp_path), base_dir,
+          progress=False)
+    follow = specs.run_config(spec, "follow", "quick", 0, runs_root=tmp_path)
+    learned = pd.read_csv(base_dir / "metrics.csv").sigma.iloc[-1]
+    assert follow.likelihood_args["sigma"] == pytest.approx(learned)
+    assert follow.init_from == str(base_dir)
+    seen = {}
+
+    def snapshot(run):
+        seen.update({k: v.clone() for k, v in run.model.state_dict().items()})
+
+    train(follow, tmp_path / "follow", progress=False, prepare=snapshot)
+    base_weights = torch.load(base_dir / "checkpoint.pt", weights_only=False)["model"]
+    assert all(torch.equal(seen[k], base_weights[k]) for k in base_weights)
+    with pytest.raises(Exception, match="does not list it under needs"):
+        spec["experiments"]["follow"]["needs"] = []
+        specs.run_config(spec, "follow", "quick", 0)

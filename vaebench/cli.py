@@ -48,7 +48,8 @@ def cmd_train(args) -> None:
         if missing:
             raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
         spec = specs.load_spec(args.paper)
-        config = specs.run_config(spec, args.experiment, args.scale, args.seed, extra)
+        config = specs.run_config(spec, args.experiment, args.scale, args.seed, extra,
+                                  runs_root=args.runs_root)
     if args.threads:
         torch.set_num_threads(args.threads)
     done = train(config, args.out, progress=None)
@@ -123,6 +124,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--scale", default="quick", help="smoke | quick | paper (default quick)")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", required=True, help="run directory to write")
+    train.add_argument("--runs-root", default="results/runs",
+                       help="where the runs this one needs live (default results/runs)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a training option (repeatable), e.g. --set lr=1e-4")
     train.add_argument("--device", help="auto | cpu | cuda[:N]")

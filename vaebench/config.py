@@ -30,6 +30,10 @@ class TrainConfig:
     eval_size: int = 10_000  # sampled datasets: points drawn once for the latent statistics
     checkpoint_every: int = 5  # epochs between checkpoints (and always at the end)
     trajectory: bool = False  # log per-minibatch Var(μ_j) and E[σ_j²]
+    trajectory_epochs: int | None = None  # only during the first N epochs (None: all)
+    probe_per_class: bool = False  # log μ, log σ² of one image per class after every minibatch
+    probe_epochs: int = 1  # ... during the first N epochs
+    init_from: str | None = None  # a run directory whose checkpoint initialises the weights
     eval_batch_size: int = 4096
     n_samples: int = 64  # prior samples drawn into samples.png
     converge_window: float = 0.1  # fraction of training whose improvement is checked

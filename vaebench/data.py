@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from vaebench import samplers
 from vaebench.errors import UserError
 
 DEFAULT_DATA_ROOT = "data"
@@ -42,47 +43,20 @@ REGISTRY = {
 STANDIN_PREFIX = "standin_"
 
 
-# name -> (shape(**args), sample(n, generator, **args) -> float tensor [n, *shape])
-SAMPLERS: dict[str, tuple] = {}
-
-
-def register_sampler(name: str, shape, sample) -> None:
-    SAMPLERS[name] = (shape, sample)
-
-
 def is_sampled(name: str) -> bool:
-    return name in SAMPLERS
+    return name in samplers.SAMPLERS
 
 
 def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
     """Shape of one example: (C, H, W) for images, sampler-defined otherwise."""
     if is_sampled(name):
-        try:
-            return tuple(SAMPLERS[name][0](**(args or {})))
-        except TypeError as exc:
-            raise UserError(f"dataset '{name}': bad dataset_args {args} ({exc})") from None
+        return samplers.shape(name, args)
     return dataset_info(name).shape
 
 
 def sample(name: str, n: int, generator: torch.Generator, args: dict | None = None):
     """A fresh float batch of a sampled dataset (on the CPU; generator state is checkpointed)."""
-    return SAMPLERS[name][1](n, generator, **(args or {}))
-
-
-def hypersphere_sample(n: int, generator: torch.Generator, dim: int, radius: float):
-    """Uniform points on S_{dim-1}(radius): normalised Gaussians (Berger & Sebag, Theorem 1)."""
-    g = torch.randn(n, dim, generator=generator)
-    return radius * g / g.norm(dim=1, keepdim=True)
-
-
-def _hypersphere_shape(dim: int, radius: float):
-    if dim < 2 or not radius > 0:
-        raise UserError(f"hypersphere needs dim >= 2 and radius > 0, got dim={dim}, "
-                        f"radius={radius}")
-    return (dim,)
-
-
-register_sampler("hypersphere", _hypersphere_shape, hypersphere_sample)
+    return samplers.SAMPLERS[name][1](n, generator, **(args or {}))
 
 
 def resolve_data_root(configured: str | None = None) -> Path:
@@ -92,7 +66,7 @@ def resolve_data_root(configured: str | None = None) -> Path:
 
 def known_datasets() -> list[str]:
     return (sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
-            + sorted(SAMPLERS))
+            + sorted(samplers.SAMPLERS))
 
 
 def dataset_info(name: str) -> DatasetInfo:

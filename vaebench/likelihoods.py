@@ -43,6 +43,9 @@ class Likelihood(nn.Module):
     def after_step(self, x: torch.Tensor, out: torch.Tensor) -> None:
         """Hook after each optimiser step (the computed-γ rule uses it)."""
 
+    def on_epoch(self, epoch: int) -> None:
+        """Hook before each epoch (0-based; a σ schedule uses it)."""
+
     def sigma(self) -> torch.Tensor | None:
         """The scalar σ (γ) when there is one, for logging."""
         return None
@@ -72,6 +75,23 @@ class GaussianFixed(Likelihood):
 
     def sigma(self):
         return self.log_sigma.exp()
+
+
+class GaussianScheduledSigma(GaussianFixed):
+    """N(mean, σ_e²I) with σ fixed within epoch e and set from a schedule (one value per epoch;
+    the last value holds after the schedule ends). Berger & Sebag's appendix drives an F-VAE
+    with the σ an LS-VAE learned, epoch by epoch."""
+
+    def __init__(self, schedule: list[float]):
+        if not schedule or min(schedule) <= 0:
+            raise UserError(f"sigma schedule must be a non-empty list of values > 0, got "
+                            f"{schedule!r}")
+        super().__init__(schedule[0])
+        self.schedule = [float(value) for value in schedule]
+
+    def on_epoch(self, epoch):
+        value = self.schedule[min(epoch, len(self.schedule) - 1)]
+        self.log_sigma.fill_(math.log(value))
 
 
 class GaussianLearnedScalar(Likelihood):
@@ -143,6 +163,7 @@ class GaussianLearnedPerDim(Likelihood):
 LIKELIHOODS = {
     "bernoulli": Bernoulli,
     "gaussian_fixed": GaussianFixed,
+    "gaussian_scheduled": GaussianScheduledSigma,
     "gaussian_learned": GaussianLearnedScalar,
     "gaussian_computed": GaussianComputedGamma,
     "gaussian_learned_per_dim": GaussianLearnedPerDim,

@@ -24,9 +24,19 @@ class BatchTerms:
     out: torch.Tensor  # raw decoder output
 
 
-def batch_terms(model, likelihood, x: torch.Tensor, kl_weight: float = 1.0) -> BatchTerms:
+def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+
+
+def batch_terms(model, likelihood, x: torch.Tensor, kl_weight: float = 1.0,
+                latent_hook=None) -> BatchTerms:
+    """`latent_hook(mu, logvar) -> (mu, logvar, z)` lets an experiment intervene on the latents
+    (e.g. Asperti 2019 Sec. 5: noise on one variable, others held at the prior)."""
     mu, logvar = model.encode(x)
-    z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+    if latent_hook is None:
+        z = reparameterise(mu, logvar)
+    else:
+        mu, logvar, z = latent_hook(mu, logvar)
     out = model.decode(z)
     nll = likelihood.nll(x, out).mean()
     kl = gaussian_kl(mu, logvar).sum(dim=1).mean()

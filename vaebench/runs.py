@@ -4,6 +4,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import torch
+import yaml
+
+from vaebench.errors import UserError
 
 
 def done(run: Path) -> dict:
@@ -20,3 +24,35 @@ def metrics(run: Path) -> pd.DataFrame:
 
 def all_converged(runs: list[Path]) -> bool:
     return all(done(run)["converged"] for run in runs)
+
+
+def config(run: Path):
+    from vaebench.config import TrainConfig
+
+    return TrainConfig.from_dict(yaml.safe_load((Path(run) / "config.yaml").read_text()))
+
+
+def load_model(run: Path, device: str = "cpu"):
+    """(model, likelihood, config) of a finished run, in eval mode, from its checkpoint."""
+    from vaebench import data
+    from vaebench.likelihoods import build_likelihood
+    from vaebench.models import build_model
+
+    cfg = config(run)
+    likelihood = build_likelihood(cfg.likelihood, **cfg.likelihood_args)
+    model = build_model(cfg.model, data.data_shape(cfg.dataset, cfg.dataset_args),
+                        likelihood.params_per_dim, **cfg.arch)
+    state = torch.load(Path(run) / "checkpoint.pt", map_location=device, weights_only=False)
+    model.load_state_dict(state["model"])
+    likelihood.load_state_dict(state["likelihood"])
+    return model.to(device).eval(), likelihood.to(device).eval(), cfg
+
+
+def reference_value(run: Path, metric: str, at: str = "last"):
+    """A value another run's config refers to: a metrics.csv column, last value or all."""
+    frame = metrics(run)
+    if metric not in frame.columns:
+        raise UserError(f"{run}/metrics.csv has no column '{metric}'; known: "
+                        f"{', '.join(frame.columns)}")
+    values = frame[metric].tolist()
+    return values if at == "all" else values[-1]

@@ -73,6 +73,9 @@ def validate_spec(spec, path) -> None:
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
     for name, experiment in experiments.items():
+        for need in experiment.get("needs", []):
+            if need not in experiments:
+                fail(f"experiment '{name}' needs '{need}', which is not defined")
         for scale in SCALES:
             overrides = (experiment.get("scales") or {}).get(scale)
             if overrides is None:
@@ -85,9 +88,29 @@ def validate_spec(spec, path) -> None:
                 fail(f"experiment '{name}', scale '{scale}': {exc}")
 
 
+def needs(spec: dict, experiment: str) -> list[str]:
+    """Experiments whose run (same scale, same seed) this one reads: `needs:` in the spec."""
+    return list(spec["experiments"][experiment].get("needs", []))
+
+
+def resolve_references(values, resolve):
+    """Replace every `{from: experiment, metric: column, at: last|all}` mapping by resolve(ref)."""
+    if isinstance(values, dict):
+        if "from" in values:
+            return resolve(values)
+        return {key: resolve_references(value, resolve) for key, value in values.items()}
+    if isinstance(values, list):
+        return [resolve_references(value, resolve) for value in values]
+    return values
+
+
 def run_config(spec: dict, experiment: str, scale: str, seed: int,
-               extra: dict | None = None) -> TrainConfig:
-    """The resolved TrainConfig of one run: experiment defaults < scale overrides < extra."""
+               extra: dict | None = None, runs_root: str | Path | None = None) -> TrainConfig:
+    """The resolved TrainConfig of one run: experiment defaults < scale overrides < extra.
+
+    With `runs_root`, references to other experiments' runs (`init_from: <experiment>`, values
+    `{from: <experiment>, metric: sigma, at: last}`) are resolved by reading those runs; without
+    it (planning the DAG) they are left in place."""
     check_scale(scale)
     if experiment not in (spec.get("experiments") or {}):
         raise UserError(f"paper '{spec['paper']}' has no experiment '{experiment}'; known: "
@@ -100,7 +123,29 @@ def run_config(spec: dict, experiment: str, scale: str, seed: int,
     values.update(extra or {})
     values["seed"] = int(seed)
     values["meta"] = {"paper": spec["paper"], "experiment": experiment, "scale": scale}
+    for reference in _references(values):
+        if reference not in needs(spec, experiment):
+            raise UserError(f"experiment '{experiment}' refers to '{reference}' but does not list "
+                            f"it under needs:")
+    if runs_root is not None:
+        def other_run(name):
+            return run_dir(runs_root, scale, spec["paper"], name, seed)
+
+        from vaebench.runs import reference_value
+
+        values = resolve_references(values, lambda ref: reference_value(
+            other_run(ref["from"]), ref["metric"], ref.get("at", "last")))
+        if values.get("init_from"):
+            values["init_from"] = str(other_run(values["init_from"]))
     return TrainConfig.from_dict(values)
+
+
+def _references(values) -> set[str]:
+    found = set()
+    resolve_references(values, lambda ref: found.add(ref["from"]))
+    if values.get("init_from"):
+        found.add(values["init_from"])
+    return found
 
 
 def seeds(spec: dict, experiment: str, scale: str) -> list[int]:

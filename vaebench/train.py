@@ -46,10 +46,17 @@ class ImageBatches:
     """A fixed uint8 image set on the device, reshuffled by index every epoch."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device):
-        images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
-                              cfg.standin_size)
+        images, labels = data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
+                                   cfg.standin_size)
         self.eval_data = images[:cfg.train_subset].to(device)  # [:None] keeps all
+        self.labels = labels[:cfg.train_subset]
         self.batch_size, self.device = cfg.batch_size, device
+
+    def probe_set(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """The first image of each class (float, on the device) and the classes."""
+        classes = self.labels.unique()
+        index = torch.stack([(self.labels == c).nonzero()[0, 0] for c in classes])
+        return data.to_float(self.eval_data[index.to(self.device)]), classes
 
     def epoch(self, generator: torch.Generator):
         order = torch.randperm(len(self.eval_data), generator=generator).to(self.device)
@@ -64,6 +71,9 @@ class SampledBatches:
         self.cfg, self.device = cfg, device
         fixed = torch.Generator().manual_seed(10_000 + cfg.seed)  # eval set apart from training
         self.eval_data = data.sample(cfg.dataset, cfg.eval_size, fixed, cfg.dataset_args).to(device)
+
+    def probe_set(self):
+        raise UserError(f"probe_per_class needs a labelled image dataset, not '{self.cfg.dataset}'")
 
     def epoch(self, generator: torch.Generator):
         for _ in range(self.cfg.steps_per_epoch):
@@ -93,12 +103,15 @@ class Run:
         self.epoch = 0
         self.metrics: list[dict] = []
         self.trajectory: list[torch.Tensor] = []
+        self.probe: list[torch.Tensor] = []
+        self.latent_hook = None  # see objective.batch_terms
 
     def state(self) -> dict:
         return {
             "model": self.model.state_dict(), "likelihood": self.likelihood.state_dict(),
             "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
             "metrics": self.metrics, "trajectory": [t.cpu() for t in self.trajectory],
+            "probe": [t.cpu() for t in self.probe],
             "config": self.cfg.to_dict(), "rng_cpu": torch.get_rng_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
             "rng_shuffle": self.shuffle.get_state(),
@@ -110,6 +123,7 @@ class Run:
         self.optimizer.load_state_dict(state["optimizer"])
         self.epoch, self.metrics = state["epoch"], state["metrics"]
         self.trajectory = [t.to(self.device) for t in state["trajectory"]]
+        self.probe = [t.to(self.device) for t in state["probe"]]
         torch.set_rng_state(state["rng_cpu"])
         if state["rng_cuda"] is not None and self.device.type == "cuda":
             torch.cuda.set_rng_state_all(state["rng_cuda"])
@@ -131,9 +145,12 @@ def train_epoch(run: Run, batches) -> dict:
     started = time.perf_counter()
     n = 0
     steps = steps_per_epoch(cfg, batches)
+    log_trajectory = cfg.trajectory and run.epoch < (cfg.trajectory_epochs or cfg.epochs)
+    probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
+    run.likelihood.on_epoch(run.epoch)
     for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.model, run.likelihood, x,
-                            kl_weight_at(cfg, run.epoch, step, steps))
+                            kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook)
         run.optimizer.zero_grad(set_to_none=True)
         terms.loss.backward()
         run.optimizer.step()
@@ -142,8 +159,11 @@ def train_epoch(run: Run, batches) -> dict:
         sums += values * len(x)
         n += len(x)
         record_first_nonfinite(first_bad, step, values)
-        if cfg.trajectory:
+        if log_trajectory:
             run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
+        if probe is not None:
+            with torch.no_grad():
+                run.probe.append(torch.cat(run.model.encode(probe), dim=1))
     check_finite(first_bad, run.epoch)
     loss, nll, kl = (sums / n).tolist()
     sigma = run.likelihood.sigma()
@@ -180,9 +200,21 @@ def save_checkpoint(run: Run, out_dir: Path) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def initialise_from(run: Run, source: str) -> None:
+    """Start from another run's trained weights (model and likelihood, not the optimiser)."""
+    path = Path(source) / "checkpoint.pt"
+    if not path.exists():
+        raise UserError(f"init_from: no checkpoint at {path}; train that run first")
+    state = torch.load(path, map_location=run.device, weights_only=False)
+    run.model.load_state_dict(state["model"])
+    run.likelihood.load_state_dict(state["likelihood"])
+
+
 def resume_if_possible(run: Run, out_dir: Path) -> None:
     path = out_dir / "checkpoint.pt"
     if not path.exists():
+        if run.cfg.init_from:
+            initialise_from(run, run.cfg.init_from)
         return
     try:
         state = torch.load(path, map_location=run.device, weights_only=False)
@@ -202,6 +234,8 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
     atomic.write_csv(out_dir / "metrics.csv", frame)
     if cfg.trajectory:
         atomic.write_csv(out_dir / "trajectory.csv", trajectory_frame(run))
+    if cfg.probe_per_class:
+        atomic.write_csv(out_dir / "probe.csv", probe_frame(run))
     atomic.write_csv(out_dir / "latent_stats.csv",
                      latent_statistics(run.model, eval_data, cfg.eval_batch_size))
     save_samples(run, out_dir)
@@ -228,6 +262,18 @@ def trajectory_frame(run: Run) -> pd.DataFrame:
     return frame
 
 
+def probe_frame(run: Run) -> pd.DataFrame:
+    """Long format: one row per (minibatch, probed image) with its μ_j and log σ²_j."""
+    steps = torch.stack(run.probe).cpu()  # [minibatches, classes, 2k]
+    k = run.model.latent_dim
+    n_steps, n_images, _ = steps.shape
+    frame = pd.DataFrame(steps.reshape(n_steps * n_images, 2 * k).numpy(),
+                         columns=[f"mu_{j}" for j in range(k)] + [f"logvar_{j}" for j in range(k)])
+    frame.insert(0, "image", list(range(n_images)) * n_steps)
+    frame.insert(0, "minibatch", [step for step in range(n_steps) for _ in range(n_images)])
+    return frame
+
+
 @torch.no_grad()
 def save_samples(run: Run, out_dir: Path) -> None:
     """Decoder means of prior samples: samples.png for images, samples.csv for vectors."""
@@ -246,8 +292,12 @@ def save_samples(run: Run, out_dir: Path) -> None:
         atomic.write_csv(out_dir / "samples.csv", pd.DataFrame(means.numpy(), columns=columns))
 
 
-def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -> dict:
-    """Train (or resume, or skip if done) the run described by `cfg` into `out_dir`."""
+def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
+          prepare=None) -> dict:
+    """Train (or resume, or skip if done) the run described by `cfg` into `out_dir`.
+
+    `prepare(run)`, if given, is called once the run is built and resumed (an experiment sets
+    `run.latent_hook` there)."""
     out_dir = Path(out_dir)
     if (out_dir / "done.json").exists():
         return yaml.safe_load((out_dir / "done.json").read_text())
@@ -257,6 +307,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None) -
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
     resume_if_possible(run, out_dir)
+    if prepare is not None:
+        prepare(run)
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
     bar = tqdm(total=cfg.epochs, initial=run.epoch, disable=not show, unit="epoch")

@@ -40,13 +40,17 @@ def artifact_runs(wildcards):
     return [str(run / "done.json") for run in vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)]
 
 
-def run_dataset_stamp(wildcards):
-    """The prepared-data stamp a training run needs (data is checked/downloaded once)."""
+def run_inputs(wildcards):
+    """What a training run reads: its prepared dataset (checked/downloaded once) and the runs
+    (same scale and seed) of the experiments it `needs:`."""
     spec = SPECS[wildcards.paper]
     run = vb_spec.run_config(spec, wildcards.experiment, wildcards.scale, int(wildcards.seed))
-    if run.dataset.startswith(vb_data.STANDIN_PREFIX):
-        return []
-    return [f"results/data/{run.dataset}.json"]
+    inputs = [str(vb_spec.run_dir("results/runs", wildcards.scale, wildcards.paper, need,
+                                  wildcards.seed) / "done.json")
+              for need in vb_spec.needs(spec, wildcards.experiment)]
+    if vb_data.is_sampled(run.dataset) or run.dataset.startswith(vb_data.STANDIN_PREFIX):
+        return inputs
+    return inputs + [f"results/data/{run.dataset}.json"]
 
 
 def skipped_flags():

@@ -19,7 +19,7 @@ rule dataset:
 
 rule train:
     input:
-        run_dataset_stamp,
+        run_inputs,
     output:
         "results/runs/{scale}/{paper}/{experiment}/seed{seed}/done.json",
     log:
