@@ -176,3 +176,12 @@ def test_needs_resolve_references_and_initialise_weights(tiny_config, tmp_path):
     with pytest.raises(Exception, match="does not list it under needs"):
         spec["experiments"]["follow"]["needs"] = []
         specs.run_config(spec, "follow", "quick", 0)
+
+
+def test_autoencoder_objective_has_no_kl(tiny_config, tmp_path):
+    cfg = TrainConfig.from_dict({**tiny_config, "objective": "ae", "epochs": 2,
+                                 "likelihood": "gaussian_fixed",
+                                 "likelihood_args": {"sigma": 0.7071}})
+    train(cfg, tmp_path / "run", progress=False)
+    metrics = pd.read_csv(tmp_path / "run" / "metrics.csv")
+    assert (metrics.kl == 0).all() and (metrics.loss == metrics.nll).all()

@@ -16,6 +16,7 @@ class TrainConfig:
     model: str
     dataset_args: dict = field(default_factory=dict)  # parameters of a sampled dataset
     arch: dict = field(default_factory=dict)
+    objective: str = "vae"  # vae (ELBO) | ae (deterministic autoencoder: z = μ, no KL)
     likelihood: str = "bernoulli"
     likelihood_args: dict = field(default_factory=dict)
     seed: int = 0
@@ -60,6 +61,8 @@ class TrainConfig:
     def validate(self) -> None:
         checks = [
             (self.lr > 0, f"lr must be > 0, got {self.lr}"),
+            (self.objective in ("vae", "ae"), f"objective must be vae or ae, got "
+                                              f"'{self.objective}'"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
             (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),

@@ -29,10 +29,15 @@ def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
 
 
 def batch_terms(model, likelihood, x: torch.Tensor, kl_weight: float = 1.0,
-                latent_hook=None) -> BatchTerms:
+                latent_hook=None, autoencoder: bool = False) -> BatchTerms:
     """`latent_hook(mu, logvar) -> (mu, logvar, z)` lets an experiment intervene on the latents
-    (e.g. Asperti 2019 Sec. 5: noise on one variable, others held at the prior)."""
+    (e.g. Asperti 2019 Sec. 5: noise on one variable, others held at the prior).
+    `autoencoder`: the deterministic AE of Dai et al. (z = μ, no KL term)."""
     mu, logvar = model.encode(x)
+    if autoencoder:
+        out = model.decode(mu)
+        nll = likelihood.nll(x, out).mean()
+        return BatchTerms(nll, nll, torch.zeros_like(nll), mu, logvar, out)
     if latent_hook is None:
         z = reparameterise(mu, logvar)
     else:

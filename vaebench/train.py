@@ -150,7 +150,8 @@ def train_epoch(run: Run, batches) -> dict:
     run.likelihood.on_epoch(run.epoch)
     for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.model, run.likelihood, x,
-                            kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook)
+                            kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
+                            autoencoder=cfg.objective == "ae")
         run.optimizer.zero_grad(set_to_none=True)
         terms.loss.backward()
         run.optimizer.step()
