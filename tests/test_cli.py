@@ -70,6 +70,6 @@ def test_artifact_without_its_runs_says_how_to_make_them(tmp_path):
 def test_help_documents_every_subcommand():
     result = vaebench("--help")
     assert result.returncode == 0
-    for command in ("train", "artifact", "summary", "datasets", "check"):
+    for command in ("train", "artifact", "summary", "datasets", "fid-reference", "check"):
         assert command in result.stdout
         assert vaebench(command, "--help").returncode == 0

@@ -104,6 +104,14 @@ def prepare_dataset(name: str, root, download: bool, stamp: str | None) -> None:
         atomic.write_json(stamp, {"dataset": name, "root": str(root), **counts})
 
 
+def cmd_fid_reference(args) -> None:
+    from vaebench.fid_reference import compute_reference
+
+    meta = compute_reference(args.dataset, args.split, args.n, args.out, args.device,
+                             data.resolve_data_root(args.data_root), args.download)
+    print(f"wrote {args.out}: {meta}")
+
+
 def cmd_check(args) -> None:
     for paper in args.papers or specs.specified_papers():
         spec = specs.load_spec(paper)
@@ -156,6 +164,16 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--download", action="store_true", help="with --prepare: allow download")
     ds.add_argument("--stamp", help="with --prepare: write this JSON file when the data is ok")
     ds.set_defaults(func=cmd_datasets)
+
+    ref = sub.add_parser("fid-reference", help="FID statistics of N images of a dataset split")
+    ref.add_argument("dataset")
+    ref.add_argument("--split", default="test", help="train | test (default test, as the papers)")
+    ref.add_argument("--n", type=int, default=10_000, help="number of images (default 10000)")
+    ref.add_argument("--out", required=True, help="the .npz to write")
+    ref.add_argument("--device", default="cpu")
+    ref.add_argument("--data-root")
+    ref.add_argument("--download", action="store_true")
+    ref.set_defaults(func=cmd_fid_reference)
 
     check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")
     check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")

@@ -24,7 +24,6 @@ import json
 import numbers
 import os
 import pickle
-import uuid
 import warnings
 import zipfile
 import zlib
@@ -36,6 +35,7 @@ from numpy.lib.npyio import NpzFile
 from scipy.linalg import LinAlgWarning, sqrtm
 from torch.nn.functional import adaptive_avg_pool2d
 
+from vaebench import atomic
 from vaebench.errors import UserError
 
 # The TF FID Inception weights ported by pytorch-fid; the name is the one pytorch-fid's loader
@@ -337,17 +337,11 @@ def save_statistics(path: str | os.PathLike, mu: np.ndarray, sigma: np.ndarray, 
     # Serialise first: a non-JSON meta (a bug in the caller) must fail before anything is written.
     meta_json = json.dumps(meta, sort_keys=True)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A hidden name without .npz suffix, so globs for statistics never pick up a leftover.
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        with tmp.open("xb") as f:  # "x": never clobber; open() honours the umask, unlike mkstemp.
+    def write(tmp: Path) -> None:
+        with tmp.open("wb") as f:
             np.savez_compressed(f, mu=mu, sigma=sigma, meta=np.array(meta_json))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    atomic.write_with(path, write)
 
 
 def load_statistics(path: str | os.PathLike) -> tuple[np.ndarray, np.ndarray, dict]:

@@ -174,3 +174,13 @@ def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
     """Datasets the artifact's runs read (empty for analytic artifacts)."""
     return sorted({run_config(spec, e, scale, seeds(spec, e, scale)[0]).dataset
                    for e in artifact(spec, name).get("experiments", [])})
+
+
+def fid_references(spec: dict, name: str, scale: str) -> list[str]:
+    """results/fid/<dataset>_<split>_n<N>.npz files an artifact compares images with (its
+    `fid: {dataset, split, n: {scale: N}}` entry); computed once by their own rule."""
+    entry = artifact(spec, name).get("fid")
+    if not entry:
+        return []
+    n = entry["n"][check_scale(scale)] if isinstance(entry["n"], dict) else entry["n"]
+    return [f"results/fid/{entry['dataset']}_{entry.get('split', 'test')}_n{n}.npz"]

@@ -1,9 +1,31 @@
 # Aggregation: runs -> results/<paper>/<artifact>.{csv,png} -> results/summary.csv.
 
 
+rule fid_reference:
+    output:
+        "results/fid/{dataset}_{split}_n{n}.npz",
+    wildcard_constraints:
+        split="train|test",
+        n=r"\d+",
+    log:
+        "results/logs/fid/{dataset}_{split}_n{n}.log",
+    benchmark:
+        "results/benchmarks/fid/{dataset}_{split}_n{n}.tsv"
+    params:
+        python=PYTHON,
+        data_root=DATA_ROOT,
+        device=FID_DEVICE,
+    message:
+        "FID reference statistics: {wildcards.n} {wildcards.split} images of {wildcards.dataset}"
+    shell:
+        "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
+        " --n {wildcards.n} --out {output} --device {params.device}"
+        " --data-root {params.data_root:q} > {log} 2>&1"
+
+
 rule artifact:
     input:
-        artifact_runs,
+        artifact_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
         csv="results/{paper}/{artifact}.csv",

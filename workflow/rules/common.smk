@@ -2,6 +2,7 @@
 import shlex
 import sys
 
+import torch
 from snakemake.settings.types import DeploymentMethod
 
 from vaebench import artifacts as vb_artifacts
@@ -14,6 +15,8 @@ SCALE = config["scale"]
 USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
 PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
+FID_DEVICE = "cuda" if config["device"] == "auto" and torch.cuda.is_available() else (
+    "cpu" if config["device"] == "auto" else config["device"])
 SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
 
 
@@ -33,11 +36,13 @@ BUILDABLE = [(p, a) for p, a in ARTIFACTS if skip_reason(p, a) is None]
 SKIPPED = [(p, a, skip_reason(p, a)) for p, a in ARTIFACTS if skip_reason(p, a) is not None]
 
 
-def artifact_runs(wildcards):
-    """done.json of every run the artifact aggregates (one training job each)."""
+def artifact_inputs(wildcards):
+    """done.json of every run the artifact aggregates (one training job each), and the FID
+    reference statistics it compares images with."""
     spec = SPECS[wildcards.paper]
-    vb_spec.artifact(spec, wildcards.artifact)
-    return [str(run / "done.json") for run in vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)]
+    runs = vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)
+    return ([str(run / "done.json") for run in runs]
+            + vb_spec.fid_references(spec, wildcards.artifact, SCALE))
 
 
 def run_inputs(wildcards):

@@ -1,0 +1,56 @@
+"""FID reference statistics: computed once per (dataset, split, N) and reused by every artifact.
+
+The reference set is the first N images of the split after a permutation seeded with 0 (the
+authors' code shuffles the test split and keeps 10k: reference_code_facts.md §1.6, §2.5). The
+`.npz` records what a published FID must match to be comparable: dataset, split, N, the resize
+(pytorch-fid's bilinear 299×299 inside the network), the weights file and whether its SHA-256
+prefix is the official one.
+"""
+
+from pathlib import Path
+
+import torch
+
+from vaebench import data, fid
+from vaebench.errors import UserError
+
+RESIZE = "pytorch-fid InceptionV3: bilinear to 299x299, no antialias"
+
+
+def reference_images(dataset: str, split: str, n: int, root=None, download=False):
+    images, _ = data.load(dataset, split, root, download)
+    if not 2 <= n <= len(images):
+        raise UserError(f"FID reference N must be in [2, {len(images)}] for {dataset}/{split}, "
+                        f"got {n}")
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
+    return images[order[:n]]
+
+
+def describe_weights() -> dict:
+    path = fid.inception_weights_path()
+    return {"weights_file": fid.WEIGHTS_FILE,
+            "weights_sha256_official": bool(fid.weights_sha256_prefix_ok(path))}
+
+
+def compute_reference(dataset: str, split: str, n: int, out: str | Path, device: str = "cpu",
+                      root=None, download: bool = False, batch_size: int = 200,
+                      model=None) -> dict:
+    """Write the reference statistics to `out`; `model` is injectable for tests."""
+    images = reference_images(dataset, split, n, root, download)
+    meta = {"dataset": dataset, "split": split, "n": n, "resize": RESIZE, "permutation_seed": 0}
+    if model is None:  # the real network: record which weights made these numbers
+        model = fid.load_inception(device)
+        meta.update(describe_weights())
+    mu, sigma = fid.activation_statistics(
+        fid.inception_features(images, model, batch_size, device))
+    fid.save_statistics(out, mu, sigma, meta)
+    return meta
+
+
+def fid_against_reference(images: torch.Tensor, reference: str | Path, model,
+                          device: str = "cpu", batch_size: int = 200) -> tuple[float, dict]:
+    """FID of generated/reconstructed images against stored reference statistics."""
+    mu_ref, sigma_ref, meta = fid.load_statistics(reference)
+    mu, sigma = fid.activation_statistics(fid.inception_features(images, model, batch_size,
+                                                                 device))
+    return fid.frechet_distance(mu, sigma, mu_ref, sigma_ref), meta
