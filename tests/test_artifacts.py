@@ -75,3 +75,7 @@ def test_summary_lists_built_and_skipped_artifacts(tmp_path):
     assert summary.loc["table1", "verdict"] == "match"
     assert summary.loc["figure2", "verdict"] == "skipped"
     assert summary.loc["figure2", "skipped_reason"] == "reason given"
+    page = (tmp_path / "REPLICATION.md").read_text()
+    assert "| asperti2019 | table1 | **match** | quick |" in page
+    assert "| berger2020 | figure2 | **skipped** |" in page and "reason given" in page
+    assert "| inactive_count_sigma2 | 8 |" in page  # the reported cells, beside replicated

@@ -1,10 +1,10 @@
-"""results/summary.csv: every artifact of every paper with its verdict, or why it was skipped."""
+"""results/summary.csv and REPLICATION.md: each artifact with its verdict, or why it was skipped."""
 
 from pathlib import Path
 
 import pandas as pd
 
-from vaebench import atomic
+from vaebench import atomic, replication_md
 from vaebench import spec as specs
 from vaebench.verdict import artifact_verdict
 
@@ -39,4 +39,6 @@ def write_summary(csvs: list[str], skipped: list[str], scale: str, out: str | Pa
         key, reason = entry.split(":", 1)
         paper, name = key.split("/")
         rows.append(skipped_row(paper, name, reason.strip(), scale))
-    atomic.write_csv(out, pd.DataFrame(rows, columns=COLUMNS))
+    summary = pd.DataFrame(rows, columns=COLUMNS)
+    atomic.write_csv(out, summary)
+    replication_md.write(summary, Path(out).with_name("REPLICATION.md"))

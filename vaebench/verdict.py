@@ -60,3 +60,8 @@ def artifact_verdict(verdicts: pd.Series) -> str:
     if present & {"match", "qualitative-match"}:
         return "match"
     return "n/a"
+
+
+def contract_keys(frame: pd.DataFrame) -> list[str]:
+    """The table's own key columns: everything before `metric`."""
+    return list(frame.columns[:list(frame.columns).index("metric")])

@@ -49,6 +49,7 @@ rule summary:
         csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
     output:
         "results/summary.csv",
+        "results/REPLICATION.md",
     log:
         "results/logs/summary.log",
     benchmark:
@@ -59,7 +60,7 @@ rule summary:
         skipped=skipped_flags(),
     shell:
         "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
-        " --out {output} > {log} 2>&1"
+        " --out {output[0]} > {log} 2>&1"
 
 
 rule flat_artifact_name:
