@@ -17,7 +17,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from vaebench import atomic, data
+from vaebench import atomic, data, gpu
 from vaebench.config import TrainConfig
 from vaebench.convergence import has_plateaued, plateau_ratio
 from vaebench.errors import UserError
@@ -36,7 +36,10 @@ class TrainingDiverged(UserError):
 
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        if not torch.cuda.is_available():
+            return torch.device("cpu")
+        index = gpu.claim_gpu()  # several jobs on a multi-GPU machine: one device each
+        return torch.device(f"cuda:{index}" if index is not None else "cuda")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise UserError(f"device '{name}' requested but CUDA is not available; use device: cpu")
     return torch.device(name)

@@ -17,6 +17,7 @@ PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
 FID_DEVICE = "cuda" if config["device"] == "auto" and torch.cuda.is_available() else (
     "cpu" if config["device"] == "auto" else config["device"])
+GPUS_PER_JOB = 1 if FID_DEVICE.startswith("cuda") else 0
 SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
 
 

@@ -27,6 +27,9 @@ rule train:
     benchmark:
         "results/benchmarks/train/{scale}/{paper}/{experiment}/seed{seed}.tsv"
     threads: config["train_threads"]
+    resources:
+        # a token per GPU job: `--resources gpu=N` runs N at once, each claims its own device
+        gpu=GPUS_PER_JOB,
     params:
         python=PYTHON,
         data_root=DATA_ROOT,
