@@ -32,6 +32,7 @@ wildcard_constraints:
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/artifacts.smk"
+include: "workflow/rules/perf.smk"
 
 
 rule all:

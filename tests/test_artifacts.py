@@ -79,3 +79,11 @@ def test_summary_lists_built_and_skipped_artifacts(tmp_path):
     assert "| asperti2019 | table1 | **match** | quick |" in page
     assert "| berger2020 | figure2 | **skipped** |" in page and "reason given" in page
     assert "| inactive_count_sigma2 | 8 |" in page  # the reported cells, beside replicated
+
+
+def test_na_verdicts_survive_a_round_trip(tmp_path):
+    from vaebench.verdict import read_artifact_csv, row
+
+    frame = pd.DataFrame([row({}, "m", None, [1.0], scale="quick", converged=True)])
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    assert read_artifact_csv(tmp_path / "a.csv").verdict.tolist() == ["n/a"]

@@ -70,8 +70,12 @@ def read_config_file(path: str) -> dict:
 
 
 def cmd_artifact(args) -> None:
+    import torch
+
     from vaebench.artifacts import build
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
     out = build(args.paper, args.artifact, args.scale, args.runs_root, args.results)
     print(f"wrote {out} and {out.with_suffix('.png')}")
 
@@ -112,6 +116,19 @@ def cmd_fid_reference(args) -> None:
     print(f"wrote {args.out}: {meta}")
 
 
+def cmd_bench(args) -> None:
+    import json
+
+    from vaebench import bench
+
+    root = data.resolve_data_root(args.data_root)
+    if args.measure:
+        print(json.dumps(bench.measure(args.measure, args.case, args.device, root)))
+        return
+    frame = bench.run_all(args.out, args.device, root)
+    print(frame.to_string(index=False))
+
+
 def cmd_check(args) -> None:
     for paper in args.papers or specs.specified_papers():
         spec = specs.load_spec(paper)
@@ -148,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--scale", default="quick")
     art.add_argument("--runs-root", default="results/runs")
     art.add_argument("--results", default="results")
+    art.add_argument("--threads", type=int, help="torch CPU threads (builders that evaluate)")
     art.set_defaults(func=cmd_artifact)
 
     summ = sub.add_parser("summary", help="write results/summary.csv from artifact CSVs")
@@ -174,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--data-root")
     ref.add_argument("--download", action="store_true")
     ref.set_defaults(func=cmd_fid_reference)
+
+    bench = sub.add_parser("bench", help="throughput: vaebench's loop vs the standard recipe")
+    bench.add_argument("--out", default="results/perf/throughput.csv")
+    bench.add_argument("--device", default="auto")
+    bench.add_argument("--data-root")
+    bench.add_argument("--measure", choices=["train_vaebench", "train_standard", "evaluate",
+                                             "fid_features"], help=argparse.SUPPRESS)
+    bench.add_argument("--case", help=argparse.SUPPRESS)
+    bench.set_defaults(func=cmd_bench)
 
     check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")
     check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")

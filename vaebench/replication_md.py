@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from vaebench import atomic
-from vaebench.verdict import contract_keys
+from vaebench.verdict import contract_keys, read_artifact_csv
 
 
 def _fmt(value) -> str:
@@ -52,7 +52,7 @@ def render(summary: pd.DataFrame) -> str:
              "Generated from results/summary.csv by `vaebench summary`; smoke-scale rows are "
              "not comparable by design.", "", *overview(summary), "", "## Reported vs replicated"]
     for row in summary[summary.verdict != "skipped"].itertuples():
-        lines += reported_cells(f"{row.paper}/{row.artifact}", pd.read_csv(row.path))
+        lines += reported_cells(f"{row.paper}/{row.artifact}", read_artifact_csv(row.path))
     return "\n".join(lines) + "\n"
 
 

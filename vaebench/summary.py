@@ -6,7 +6,7 @@ import pandas as pd
 
 from vaebench import atomic, replication_md
 from vaebench import spec as specs
-from vaebench.verdict import artifact_verdict
+from vaebench.verdict import artifact_verdict, read_artifact_csv
 
 COLUMNS = ["paper", "artifact", "kind", "verdict", "scale", "n_rows", "n_match", "n_differs",
            "n_not_converged", "path", "claim", "skipped_reason"]
@@ -14,7 +14,7 @@ COLUMNS = ["paper", "artifact", "kind", "verdict", "scale", "n_rows", "n_match",
 
 def artifact_row(paper: str, name: str, csv: Path) -> dict:
     art = specs.load_spec(paper)["artifacts"][name]
-    frame = pd.read_csv(csv)
+    frame = read_artifact_csv(csv)
     verdicts = frame["verdict"]
     return {"paper": paper, "artifact": name, "kind": art["kind"],
             "verdict": artifact_verdict(verdicts), "scale": frame["scale"].iloc[0],

@@ -65,3 +65,10 @@ def artifact_verdict(verdicts: pd.Series) -> str:
 def contract_keys(frame: pd.DataFrame) -> list[str]:
     """The table's own key columns: everything before `metric`."""
     return list(frame.columns[:list(frame.columns).index("metric")])
+
+
+def read_artifact_csv(path) -> pd.DataFrame:
+    """An artifact CSV as written: the verdict `n/a` stays a string (pandas would make it NaN)."""
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    frame["verdict"] = frame["verdict"].astype(str)
+    return frame

@@ -34,6 +34,7 @@ rule artifact:
         "results/logs/artifact/{paper}/{artifact}.log",
     benchmark:
         "results/benchmarks/artifact/{paper}/{artifact}.tsv"
+    threads: config["train_threads"]
     params:
         python=PYTHON,
         scale=SCALE,
@@ -41,7 +42,7 @@ rule artifact:
         "build {wildcards.paper}/{wildcards.artifact} ({params.scale})"
     shell:
         "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
-        " --scale {params.scale} > {log} 2>&1"
+        " --scale {params.scale} --threads {threads} > {log} 2>&1"
 
 
 rule summary:
