@@ -38,3 +38,26 @@ def hypersphere_shape(dim: int, radius: float) -> tuple[int]:
 
 
 register("hypersphere", hypersphere_shape, hypersphere_sample)
+
+
+def noisy_curve_shape(amplitude: float = 0.5, frequency: float = 1.5,
+                      noise: tuple = (0.04, 0.01, 0.1)) -> tuple[int]:
+    if len(noise) != 3 or min(noise) < 0 or not amplitude >= 0:
+        raise UserError(f"noisy_curve needs three noise levels >= 0 and amplitude >= 0, got "
+                        f"noise={noise}, amplitude={amplitude}")
+    return (2,)
+
+
+def noisy_curve_sample(n: int, generator: torch.Generator, amplitude: float = 0.5,
+                       frequency: float = 1.5, noise: tuple = (0.04, 0.01, 0.1)):
+    """Berger & Sebag's artificial 2-D data (Fig. 3): a 1-D curve y = a·sin(f·π·x), x ~ U[-1, 1],
+    with isotropic Gaussian noise whose std depends on the third of the curve the point is on
+    (left, middle, right: `noise`, e.g. moderate, small, large)."""
+    x = torch.rand(n, generator=generator) * 2 - 1
+    region = ((x + 1) * 1.5).long().clamp(max=2)  # 0, 1, 2 for the three thirds
+    on_curve = torch.stack([x, amplitude * torch.sin(frequency * torch.pi * x)], dim=1)
+    std = torch.tensor([float(s) for s in noise])[region]
+    return on_curve + std[:, None] * torch.randn(n, 2, generator=generator)
+
+
+register("noisy_curve", noisy_curve_shape, noisy_curve_sample)

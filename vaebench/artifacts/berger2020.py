@@ -3,6 +3,12 @@
 figure2: the heat map of Eq. (8), log p(x) over R/σ × r/σ for D = 2, computed by quadrature, with
 the arg-max r/σ for each R/σ drawn on it; beside it, for several D, the R/σ at which r = 0 stops
 being the maximum, against the paper's "≈ √2" for D = 2 and Theorem 1's bound R/σ ≤ √(D − 1).
+
+The trained artifacts on the 2-D data (noisy_curve): figure3 (the data), table1 (ELBO of fixed,
+learned-scalar and learned-vector σ, evaluated on fresh points), figure4/6/7 (reconstructions and
+generations), figure8/9/10 (losses and σ along training), schedule (F-VAE driven by LS-VAE's σ);
+table2 (MNIST, bits per pixel) and theorem1 (Theorem 1 checked by training on hyperspheres).
+Evaluation helpers are in vaebench.berger_eval.
 """
 
 import math
@@ -10,9 +16,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
-from vaebench import atomic, hypersphere, plots
-from vaebench.verdict import row
+from vaebench import atomic, data, hypersphere, plots
+from vaebench import berger_eval as bev
+from vaebench import runs as run_files
+from vaebench.config import TrainConfig
+from vaebench.train import train
+from vaebench.verdict import artifact_verdict, row
 
 
 def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
@@ -78,4 +89,578 @@ def plot_figure2(big_r, small_r, argmax, frame, path) -> None:
     plots.save(fig, path)
 
 
-BUILDERS = {"figure2": figure2}
+# ---- shared by the trained artifacts -------------------------------------------------------
+
+CURVE_LABELS = {"ls_vae": "LS-VAE", "lv_vae": "LV-VAE", "f_star": "F*-VAE",
+                "f_sched": "F-VAE, LS schedule"}
+
+
+def _setting(run: Path) -> tuple[str, str]:
+    """(label, σ) of a run for the tables: F-VAE rows carry their σ, the others their kind."""
+    cfg = run_files.config(run)
+    experiment = Path(run).parent.name
+    if experiment.startswith("f_sigma"):
+        return "F-VAE", f"{cfg.likelihood_args['sigma']:g}"
+    sigma = cfg.likelihood_args.get("sigma")
+    return CURVE_LABELS.get(experiment, experiment), (f"{sigma:.3g}" if sigma else "learned")
+
+
+def _claim(keys: dict, metric: str, holds: bool, runs: list[Path], scale: str,
+           source: str) -> dict:
+    """A qualitative claim of the paper as a row: reported True, replicated whether it holds."""
+    return row(keys, metric, True, [float(holds)], compare="equal", scale=scale,
+               converged=run_files.all_converged(runs), source=source)
+
+
+def _title(frame: pd.DataFrame, text: str) -> str:
+    return f"{text} — {artifact_verdict(frame.verdict)} ({frame.scale.iloc[0]})"
+
+
+def _evaluate(groups: dict, n: int) -> dict[str, list[dict]]:
+    torch.set_num_threads(1)  # artifact jobs share the cores with training jobs
+    return {e: [bev.run_elbo(run, n) for run in group] for e, group in groups.items()}
+
+
+def _mean(values) -> float:
+    return float(np.mean(values))
+
+
+# ---- figure3: the data ------------------------------------------------------------------------
+
+def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    args = art["dataset_args"]
+    gen = torch.Generator().manual_seed(0)
+    points = data.sample(art["dataset"], art["scales"][scale]["n_points"], gen, args)
+    region = ((points[:, 0].clamp(-1, 1) + 1) * 1.5).long().clamp(max=2)
+    distance = bev.curve_distance(points, args["amplitude"], args["frequency"])
+    # median |normal component| / 0.674 estimates an isotropic noise std; the median ignores
+    # the few points whose noisy x crosses into the neighbouring region
+    rms = [distance[region == k].median().item() / 0.6745 for k in range(3)]
+    common = {"scale": scale, "converged": True}  # sampled data: nothing to converge
+    rows = [row({"region": label}, "noise_std_estimate", None, [value],
+                source="measured on the sampler's points", **common)
+            for label, value in zip(art["reported"]["regions"], rms, strict=True)]
+    rows.append(row({"region": "all"}, "noise_order_moderate_small_large", True,
+                    [float(rms[1] < rms[0] < rms[2])], compare="equal",
+                    source=art["reported"]["order_source"], **common))
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    fig, ax = plots.figure(figsize=(7, 4))
+    colours = np.array(["tab:blue", "tab:green", "tab:red"])[region.numpy()]
+    ax.scatter(points[:, 0], points[:, 1], s=2, c=colours)
+    for k, label in enumerate(art["reported"]["regions"]):
+        ax.scatter([], [], c=["tab:blue", "tab:green", "tab:red"][k],
+                   label=f"{label} noise (std ≈ {rms[k]:.3f})")
+    ax.set(xlabel="x₁", ylabel="x₂", aspect="equal",
+           title=_title(frame, "Berger & Sebag Fig. 3: 2-D data on a 1-D curve"))
+    ax.legend(fontsize=8, loc="lower right")
+    plots.save(fig, out.with_suffix(".png"))
+
+
+# ---- table1: ELBOs --------------------------------------------------------------------------
+
+def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    reported, tol = art["reported"], art["tolerance"]
+    groups = bev.by_experiment(runs)
+    evals = _evaluate(groups, art["scales"][scale]["eval_points"])
+    elbo = {e: [v["elbo_paper"] for v in values] for e, values in evals.items()}
+    rows = []
+    for experiment, group in groups.items():
+        label, sigma = _setting(group[0])
+        mean_std = reported["elbo"].get(experiment)
+        rows.append(row({"setting": label, "sigma": sigma, "experiment": experiment}, "elbo",
+                        mean_std[0] if mean_std else None, elbo[experiment],
+                        tolerance=tol["elbo_paper_stds"] * mean_std[1] if mean_std else 0.0,
+                        scale=scale, converged=run_files.all_converged(group),
+                        source=reported["source"] if mean_std else reported["f_star_source"]))
+    ls_sigma = [run_files.metrics(run)["sigma"].iloc[-1] for run in groups["ls_vae"]]
+    rows.append(row({"setting": "LS-VAE", "sigma": "learned", "experiment": "ls_vae"},
+                    "learned_sigma", reported["ls_sigma"], ls_sigma, tolerance=tol["ls_sigma"],
+                    scale=scale, converged=run_files.all_converged(groups["ls_vae"]),
+                    source=reported["ls_sigma_source"]))
+    rows += table1_claims(groups, elbo, scale, reported)
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_table1(frame, out.with_suffix(".png"))
+
+
+def table1_claims(groups, elbo, scale, reported) -> list[dict]:
+    fixed = {e: _mean(v) for e, v in elbo.items() if e.startswith("f_sigma")}
+    best_fixed = max(fixed, key=fixed.get)
+    mean = {e: _mean(v) for e, v in elbo.items()}
+    keys = {"setting": "claim", "sigma": "", "experiment": ""}
+    everything = [run for group in groups.values() for run in group]
+    source = reported["source"]
+    return [
+        _claim(keys, "LV > LS", mean["lv_vae"] > mean["ls_vae"], everything, scale, source),
+        _claim(keys, "LS > every fixed sigma", mean["ls_vae"] > max(fixed.values()),
+               everything, scale, source),
+        _claim(keys, "best fixed sigma is 0.1", best_fixed == "f_sigma_0p1", everything, scale,
+               source),
+        _claim(keys, "F* < LS", mean["f_star"] < mean["ls_vae"], everything, scale,
+               reported["f_star_source"]),
+        _claim(keys, "F* < F-VAE sigma=0.1", mean["f_star"] < mean["f_sigma_0p1"], everything,
+               scale, reported["f_star_source"]),
+    ]
+
+
+def plot_table1(frame: pd.DataFrame, path: Path) -> None:
+    cells = frame[frame.metric == "elbo"].reset_index(drop=True)
+    claims = frame[frame.setting == "claim"]
+    fig, ax = plots.figure(figsize=(10, 4.8))
+    positions = np.arange(len(cells))
+    ax.errorbar(positions, cells.replicated, yerr=cells["std"].fillna(0), fmt="o", capsize=3,
+                label=f"replicated (mean ± sd, {int(cells.n_runs.max())} runs)")
+    has = cells.reported.notna()
+    ax.plot(positions[has], cells.reported[has], "kx", ms=9, label="paper, Table 1 (10 runs)")
+    for i, cell in cells.iterrows():
+        ax.annotate(cell.verdict, (i, cell.replicated), textcoords="offset points",
+                    xytext=(6, -4), fontsize=7, color=plots.VERDICT_COLOURS[cell.verdict])
+    ax.set_xticks(positions, [f"{s}\nσ={g}" for s, g in zip(cells.setting, cells.sigma,
+                                                               strict=True)], fontsize=8)
+    ax.set(ylabel="ELBO (nats, paper's convention: no ½log2π)")
+    ax.set_yscale("symlog", linthresh=2)  # linear over Table 1's range, short runs still fit
+    text = "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples())
+    ax.text(0.01, 0.02, text, transform=ax.transAxes, fontsize=8, va="bottom")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(_title(frame, "Berger & Sebag Table 1: ELBO on fresh 2-D points"))
+    plots.save(fig, path)
+
+
+# ---- figure4 / figure6 / figure7: reconstructions and generations ---------------------------
+
+def scatter_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    sizes = art["scales"][scale]
+    torch.set_num_threads(1)
+    groups = bev.by_experiment(runs)
+    results = {e: [bev.scatter_run(run, **sizes) for run in group] for e, group in groups.items()}
+    rows = []
+    for experiment, group in groups.items():
+        label, sigma = _setting(group[0])
+        keys = {"setting": label, "sigma": sigma, "experiment": experiment}
+        converged = run_files.all_converged(group)
+        for metric, key in (("recon_rms", "recon_rms"), ("gen_energy_distance", "gen_energy")):
+            rows.append(row(keys, metric, None, [r[key] for r in results[experiment]],
+                            scale=scale, converged=converged, source="our measure"))
+    energy = {e: _mean([r["gen_energy"] for r in rs]) for e, rs in results.items()}
+    recon = {e: _mean([r["recon_rms"] for r in rs]) for e, rs in results.items()}
+    rows += SCATTER_CLAIMS[name](energy, recon, runs, scale, art["reported"]["source"])
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_scatter(frame, groups, results, out.with_suffix(".png"), art["source"])
+
+
+def _best_fixed(energy: dict) -> str:
+    fixed = {e: v for e, v in energy.items() if e.startswith("f_sigma")}
+    return min(fixed, key=fixed.get)
+
+
+def _figure4_claims(energy, recon, runs, scale, source) -> list[dict]:
+    keys = {"setting": "claim", "sigma": "", "experiment": ""}
+    return [
+        _claim(keys, "F-VAE generates best at sigma=0.1", _best_fixed(energy) == "f_sigma_0p1",
+               runs, scale, source),
+        _claim(keys, "LV-VAE generates best of all", min(energy, key=energy.get) == "lv_vae",
+               runs, scale, source),
+        _claim(keys, "F* generates worse than F-VAE sigma=0.1",
+               energy["f_star"] > energy["f_sigma_0p1"], runs, scale, source),
+    ]
+
+
+def _figure6_claims(energy, recon, runs, scale, source) -> list[dict]:
+    keys = {"setting": "claim", "sigma": "", "experiment": ""}
+    return [
+        _claim(keys, "LS-VAE generates better than F*-VAE", energy["ls_vae"] < energy["f_star"],
+               runs, scale, source),
+        _claim(keys, "LV-VAE generates better than LS-VAE", energy["lv_vae"] < energy["ls_vae"],
+               runs, scale, source),
+    ]
+
+
+def _figure7_claims(energy, recon, runs, scale, source) -> list[dict]:
+    keys = {"setting": "claim", "sigma": "", "experiment": ""}
+    by_sigma = sorted((run_files.config(run).likelihood_args["sigma"], Path(run).parent.name)
+                      for run in runs)
+    ordered = list(dict.fromkeys(e for _, e in sorted(by_sigma, reverse=True)))
+    errors = [recon[e] for e in ordered]
+    return [
+        _claim(keys, "reconstruction improves as sigma decreases",
+               all(a > b for a, b in zip(errors[:-1], errors[1:], strict=True)), runs, scale,
+               source),
+        _claim(keys, "generation best at sigma=0.1", _best_fixed(energy) == "f_sigma_0p1",
+               runs, scale, source),
+    ]
+
+
+SCATTER_CLAIMS = {"figure4": _figure4_claims, "figure6": _figure6_claims,
+                  "figure7": _figure7_claims}
+
+
+def plot_scatter(frame, groups, results, path, source) -> None:
+    """The paper's arrangement: one row per setting; left reconstructions over the data (blue
+    data, orange reconstructions), right generated samples (green) and their means (orange)."""
+    n = len(groups)
+    fig, axes = plots.figure(n, 2, figsize=(9, 2.6 * n), sharex=True, sharey=True,
+                             squeeze=False)
+    for (experiment, group), (left, right) in zip(groups.items(), axes, strict=True):
+        first = results[experiment][0]  # the first seed's run
+        label, sigma = _setting(group[0])
+        left.scatter(*first["data"].T, s=2, c="tab:blue", label="data")
+        left.scatter(*first["recon"].T, s=2, c="tab:orange", label="reconstruction")
+        right.scatter(*first["gen_sample"].T, s=2, c="tab:green", label="sample of p(x|z)")
+        right.scatter(*first["gen_mean"].T, s=2, c="tab:orange", label="mean of p(x|z)")
+        name = f"{label} σ={sigma}"
+        left.set_ylabel(name, fontsize=9)
+        left.set_title(f"reconstruction RMS {first['recon_rms']:.3f}", fontsize=8)
+        right.set_title(f"generation, energy distance {first['gen_energy']:.4f}", fontsize=8)
+    for ax in axes.flat:
+        ax.set(xlim=(-1.6, 1.6), ylim=(-1.1, 1.1))
+    axes[0, 0].legend(fontsize=7, markerscale=4, loc="lower right")
+    axes[0, 1].legend(fontsize=7, markerscale=4, loc="lower right")
+    claims = frame[frame.setting == "claim"]
+    fig.suptitle(_title(frame, f"Berger & Sebag {source}") + "\n"
+                 + "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples()),
+                 fontsize=9)
+    plots.save(fig, path)
+
+
+# ---- figure8 / figure9 / figure10: training curves ------------------------------------------
+
+def _curves(run: Path) -> pd.DataFrame:
+    """Per-epoch losses in the paper's convention (reconstruction without D·½ log 2π)."""
+    frame = run_files.metrics(run)
+    dim = math.prod(data.data_shape(*_dataset(run)))
+    return frame.assign(recon=frame.nll - bev.paper_constant(dim))
+
+
+def _dataset(run: Path) -> tuple[str, dict]:
+    cfg = run_files.config(run)
+    return cfg.dataset, cfg.dataset_args
+
+
+def curve_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    fraction = art["scales"][scale]["final_fraction"]
+    groups = bev.by_experiment(runs)
+    curves = {e: [_curves(run) for run in group] for e, group in groups.items()}
+    main = art["experiments"][0]
+    rows = CURVE_ROWS[name](art, groups, curves, fraction, scale)
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_curves(name, art, frame, curves, main, out.with_suffix(".png"))
+
+
+def _final(curves, column, fraction) -> list[float]:
+    return [bev.final_mean(c[column], fraction) for c in curves]
+
+
+def _loss_rows(art, groups, curves, fraction, scale, experiment) -> list[dict]:
+    reported, tol = art["reported"], art["tolerance"]
+    label, sigma = _setting(groups[experiment][0])
+    keys = {"setting": label, "sigma": sigma}
+    converged = run_files.all_converged(groups[experiment])
+    return [row(keys, f"{column}_final", reported[f"{column}_final"],
+                _final(curves[experiment], column, fraction), tolerance=tol[f"{column}_final"],
+                scale=scale, converged=converged, source=reported["source"])
+            for column in ("recon", "kl")]
+
+
+def _figure8_rows(art, groups, curves, fraction, scale) -> list[dict]:
+    return _loss_rows(art, groups, curves, fraction, scale, "f_sigma_0p043")
+
+
+def _figure9_rows(art, groups, curves, fraction, scale) -> list[dict]:
+    rows = _loss_rows(art, groups, curves, fraction, scale, "ls_vae")
+    ls, fixed = curves["ls_vae"], curves["f_sigma_0p043"]
+    both = groups["ls_vae"] + groups["f_sigma_0p043"]
+    keys = {"setting": "claim", "sigma": ""}
+    source = art["reported"]["source"]
+    kl_ls, kl_f = _mean(_final(ls, "kl", fraction)), _mean(_final(fixed, "kl", fraction))
+    recon_gap = abs(_mean(_final(ls, "recon", fraction)) - _mean(_final(fixed, "recon",
+                                                                         fraction)))
+    return rows + [
+        _claim(keys, "final KL of LS-VAE < F-VAE sigma=0.043", kl_ls < kl_f, both, scale, source),
+        _claim(keys, "same final reconstruction (|gap| <= tolerance)",
+               recon_gap <= art["tolerance"]["recon_final"], both, scale, source),
+        _claim(keys, "LS-VAE starts with a smaller reconstruction loss",
+               _mean([c.recon.iloc[0] for c in ls]) < _mean([c.recon.iloc[0] for c in fixed]),
+               both, scale, source),
+    ]
+
+
+def _figure10_rows(art, groups, curves, fraction, scale) -> list[dict]:
+    reported, tol = art["reported"], art["tolerance"]
+    group = groups["ls_vae"]
+    converged = run_files.all_converged(group)
+    keys = {"setting": "LS-VAE", "sigma": "learned"}
+    final = [c.sigma.iloc[-1] for c in curves["ls_vae"]]
+    return [
+        row(keys, "sigma_final", reported["sigma_final"], final, tolerance=tol["sigma_final"],
+            scale=scale, converged=converged, source=reported["source"]),
+        _claim({"setting": "claim", "sigma": ""}, "sigma decreases from its initial 1",
+               all(c.sigma.iloc[-1] < 0.5 * c.sigma.iloc[0] for c in curves["ls_vae"]), group,
+               scale, reported["source"]),
+    ]
+
+
+CURVE_ROWS = {"figure8": _figure8_rows, "figure9": _figure9_rows, "figure10": _figure10_rows}
+
+
+def plot_curves(name, art, frame, curves, main, path) -> None:
+    columns = [("sigma", "learned σ")] if name == "figure10" else [
+        ("recon", "reconstruction loss −log p(x|z)"), ("kl", "latent loss KL")]
+    fig, axes = plots.figure(1, len(columns), figsize=(5.5 * len(columns), 4), squeeze=False)
+    for ax, (column, label) in zip(axes[0], columns, strict=True):
+        for experiment, runs in curves.items():
+            style = "-" if experiment == main else "--"
+            colour = "tab:blue" if experiment == main else "tab:gray"
+            for i, curve in enumerate(runs):
+                ax.plot(curve.epoch, curve[column], style, color=colour, lw=1, alpha=0.8,
+                        label=f"{CURVE_LABELS.get(experiment, experiment)}" if i == 0 else None)
+        reported = art["reported"].get(f"{column}_final")
+        if reported is not None:
+            ax.axhline(reported, color="k", ls=":", lw=1, label=f"paper, final ≈ {reported:g}")
+        if column == "recon":
+            ax.set_yscale("symlog", linthresh=10)
+        if column == "sigma":
+            ax.set_yscale("log")
+        ax.set(xlabel="epoch (100 steps of 100 fresh points)", ylabel=label)
+        ax.legend(fontsize=8)
+    fig.suptitle(_title(frame, f"Berger & Sebag {art['source']}: {art['title']}"), fontsize=9)
+    plots.save(fig, path)
+
+
+# ---- schedule: F-VAE driven by LS-VAE's σ ---------------------------------------------------
+
+def schedule(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    tol = art["tolerance"]
+    groups = bev.by_experiment(runs)
+    evals = _evaluate(groups, art["scales"][scale]["eval_points"])
+    table1_reported = spec["artifacts"]["table1"]["reported"]
+    rows = []
+    for experiment, group in groups.items():
+        label, sigma = _setting(group[0])
+        reported = table1_reported["elbo"].get(experiment)
+        rows.append(row({"setting": label, "sigma": sigma}, "elbo",
+                        reported[0] if reported else None,
+                        [v["elbo_paper"] for v in evals[experiment]],
+                        tolerance=3 * reported[1] if reported else 0.0, scale=scale,
+                        converged=run_files.all_converged(group),
+                        source=table1_reported["source"] if reported else ""))
+    pairs = groups["ls_vae"] + groups["f_sched"]
+    converged = run_files.all_converged(pairs)
+    gap = [s["elbo_paper"] - ls["elbo_paper"]
+           for s, ls in zip(evals["f_sched"], evals["ls_vae"], strict=True)]
+    kl_gap = [s["kl"] - ls["kl"] for s, ls in zip(evals["f_sched"], evals["ls_vae"], strict=True)]
+    keys = {"setting": "scheduled minus LS-VAE (same seed)", "sigma": ""}
+    source = art["reported"]["source"]
+    rows += [
+        row(keys, "elbo_gap", 0.0, gap, tolerance=tol["elbo_gap"], scale=scale,
+            converged=converged, source=source),
+        row(keys, "kl_gap", 0.0, kl_gap, tolerance=tol["kl_gap"], scale=scale,
+            converged=converged, source=source),
+        _claim({"setting": "claim", "sigma": ""}, "scheduled F-VAE > F*-VAE",
+               _mean([v["elbo_paper"] for v in evals["f_sched"]])
+               > _mean([v["elbo_paper"] for v in evals["f_star"]]), runs, scale, source),
+    ]
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_schedule(frame, groups, out.with_suffix(".png"))
+
+
+def plot_schedule(frame, groups, path) -> None:
+    fig, axes = plots.figure(1, 3, figsize=(15, 4))
+    colours = {"ls_vae": "tab:blue", "f_sched": "tab:orange", "f_star": "tab:gray"}
+    for experiment, group in groups.items():
+        for i, run in enumerate(group):
+            curve = _curves(run)
+            label = CURVE_LABELS[experiment] if i == 0 else None
+            axes[0].plot(curve.epoch, curve.recon, color=colours[experiment], lw=1, label=label)
+            axes[1].plot(curve.epoch, curve.kl, color=colours[experiment], lw=1, label=label)
+    axes[0].set(xlabel="epoch", ylabel="reconstruction loss", yscale="symlog")
+    axes[1].set(xlabel="epoch", ylabel="latent loss KL")
+    cells = frame[frame.metric == "elbo"].reset_index(drop=True)
+    axes[2].errorbar(cells.index, cells.replicated, yerr=cells["std"].fillna(0), fmt="o",
+                     capsize=3, label="replicated")
+    has = cells.reported.notna()
+    axes[2].plot(cells.index[has], cells.reported[has], "kx", ms=9, label="paper (Table 1)")
+    axes[2].set_xticks(cells.index, cells.setting, fontsize=8)
+    axes[2].set(ylabel="ELBO on fresh points (paper's convention)")
+    for ax in axes:
+        ax.legend(fontsize=8)
+    gap = frame[frame.metric == "elbo_gap"].iloc[0]
+    fig.suptitle(_title(frame, f"Berger & Sebag App. A.2: F-VAE on LS-VAE's σ schedule; "
+                               f"ELBO gap {gap.replicated:+.3f} ({gap.verdict})"))
+    plots.save(fig, path)
+
+
+# ---- table2: MNIST ---------------------------------------------------------------------------
+
+def table2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    art = spec["artifacts"][name]
+    reported = art["reported"]
+    torch.set_num_threads(1)
+    groups = bev.by_experiment(runs)
+    models = {e: [run_files.load_model(run) for run in group] for e, group in groups.items()}
+    test = _mnist_test(models["mnist_f"][0][2], scale)
+    evals = {e: [bev.evaluate_elbo(m, lik, test, seed=cfg.seed) for m, lik, cfg in ms]
+             for e, ms in models.items()}
+    bpp = {e: [bev.bits_per_dim(v["elbo_paper"], v["data_dim"]) for v in vs]
+           for e, vs in evals.items()}
+    spread = {e: [_sample_spread(m, lik, cfg.seed) for m, lik, cfg in ms]
+              for e, ms in models.items()}
+    rows = []
+    for setting, experiment in (("f_vae", "mnist_f"), ("lv_vae", "mnist_lv")):
+        keys = {"dataset": "mnist", "setting": setting, "note": ""}
+        rows.append(row(keys, "elbo_bits_per_pixel", reported["bpp"]["mnist"][setting],
+                        bpp[experiment], tolerance=art["tolerance"]["bpp_mnist"], scale=scale,
+                        converged=run_files.all_converged(groups[experiment]),
+                        source=reported["source"]))
+        rows.append(row(keys, "mean_abs_sample_minus_mean", None, spread[experiment],
+                        scale=scale, converged=run_files.all_converged(groups[experiment]),
+                        source="our measure of Fig. 5(c), 13, 14"))
+    for setting, value in reported["bpp"]["celeba"].items():
+        rows.append(row({"dataset": "celeba", "setting": setting,
+                         "note": reported["celeba_note"]}, "elbo_bits_per_pixel", value, [],
+                        scale=scale, converged=False, source=reported["source"]))
+    keys = {"dataset": "mnist", "setting": "claim", "note": ""}
+    rows += [
+        _claim(keys, "LV-VAE ELBO > F-VAE ELBO", _mean(bpp["mnist_lv"]) > _mean(bpp["mnist_f"]),
+               runs, scale, reported["source"]),
+        _claim(keys, "LV-VAE samples closer to their means than F-VAE's",
+               _mean(spread["mnist_lv"]) < _mean(spread["mnist_f"]), runs, scale,
+               reported["source"]),
+    ]
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_table2(frame, models, test, art["scales"][scale]["n_grid"], out.with_suffix(".png"))
+
+
+def _mnist_test(cfg, scale: str) -> torch.Tensor:
+    images, _ = data.load(cfg.dataset, "test", cfg.data_root, False, cfg.standin_size)
+    images = images[:512] if scale == "smoke" else images
+    return data.to_float(images)
+
+
+@torch.no_grad()
+def _sample_spread(model, likelihood, seed: int, n: int = 256) -> float:
+    """Mean |sample − mean| per pixel of p(x|z), z ~ N(0, I): how noisy samples look."""
+    means, samples = bev.generate(model, likelihood, n, seed)
+    return (samples - means).abs().mean().item()
+
+
+@torch.no_grad()
+def plot_table2(frame, models, test, n_grid, path) -> None:
+    from torchvision.utils import make_grid
+
+    def grid(images):
+        return make_grid(images[:n_grid].clamp(0, 1), nrow=n_grid, pad_value=1)[0].numpy()
+
+    panels = [("test images", test)]
+    for experiment, label in (("mnist_f", "F-VAE (MSE)"), ("mnist_lv", "LV-VAE")):
+        model, likelihood, cfg = models[experiment][0]
+        panels.append((f"{label}: reconstruction (mean of p(x|z))",
+                       bev.reconstruct(model, likelihood, test[:n_grid], cfg.seed)))
+        means, samples = bev.generate(model, likelihood, n_grid, cfg.seed)
+        panels += [(f"{label}: generation, means", means), (f"{label}: generation, samples",
+                                                            samples)]
+    fig, axes = plots.figure(len(panels), 1, figsize=(n_grid * 0.6, 1.0 * len(panels) + 1.2))
+    for ax, (title, images) in zip(axes, panels, strict=True):
+        ax.imshow(grid(images), cmap="gray", vmin=0, vmax=1)
+        ax.set_title(title, fontsize=8)
+        ax.axis("off")
+    cells = frame[(frame.metric == "elbo_bits_per_pixel") & (frame.dataset == "mnist")]
+    text = ", ".join(f"{c.setting} {c.replicated:.2f} (paper {c.reported:g})"
+                     for c in cells.itertuples())
+    fig.suptitle(_title(frame, f"Berger & Sebag Table 2 / Fig. 5, MNIST bits/pixel: {text}"),
+                 fontsize=8)
+    plots.save(fig, path)
+
+
+# ---- theorem1: collapse above σ = R/√(D−1), by training ---------------------------------------
+
+def theorem1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    """A procedure of several short trainings, run here into results/runs/<scale>/<paper>/
+    theorem1/D<d>_x<factor>/seed<N>/ (resumable like every run)."""
+    art = spec["artifacts"][name]
+    plan, settings = art["train"], art["scales"][scale]
+    runs_root = out.parent.parent / "runs" / scale / spec["paper"] / name
+    torch.set_num_threads(1)
+    rows, clouds = [], {}
+    for dim in plan["dims"]:
+        for factor in plan["sigma_factors"]:
+            sigma = factor * plan["radius"] / math.sqrt(dim - 1)
+            ratios, converged = [], True
+            for seed in settings["seeds"]:
+                run = runs_root / f"D{dim}_x{factor:g}" / f"seed{seed}"
+                done = train(theorem_config(plan, settings, dim, sigma, seed, spec, scale), run,
+                             progress=False)
+                converged &= bool(done["converged"])
+                model, likelihood, _ = run_files.load_model(run)
+                means, _ = bev.generate(model, likelihood, settings["n_gen"], seed)
+                ratios.append(means.norm(dim=1).mean().item() / plan["radius"])
+                clouds.setdefault((dim, factor), means)
+            predicted = eq8_radius(plan["radius"] / sigma, dim) * sigma / plan["radius"]
+            keys = {"D": dim, "sigma_over_bound": factor, "sigma": round(sigma, 5),
+                    "eq8_r_over_R": round(predicted, 4)}
+            common = {"scale": scale, "converged": converged, "source": art["reported"]["source"]}
+            rows.append(row(keys, "generator_radius_over_R", None, ratios, **common))
+            rows.append(row(keys, "collapsed_to_centre", factor >= 1,
+                            [float(np.mean(ratios) < art["tolerance"]["collapsed_below"])],
+                            compare="equal", **common))
+    frame = pd.DataFrame(rows)
+    atomic.write_csv(out, frame)
+    plot_theorem1(frame, clouds, plan["radius"], out.with_suffix(".png"))
+
+
+def theorem_config(plan, settings, dim, sigma, seed, spec, scale) -> TrainConfig:
+    return TrainConfig.from_dict({
+        "dataset": "hypersphere", "dataset_args": {"dim": dim, "radius": plan["radius"]},
+        "model": plan["model"],
+        "arch": {"latent_dim": dim, "width": plan["arch_width"], "blocks": plan["arch_blocks"]},
+        "likelihood": "gaussian_fixed", "likelihood_args": {"sigma": sigma}, "seed": seed,
+        "epochs": settings["epochs"], "steps_per_epoch": settings["steps_per_epoch"],
+        "batch_size": plan["batch_size"], "lr": plan["lr"], "eval_size": 1000,
+        "n_samples": 64, "checkpoint_every": settings["epochs"], "converge_window": 0.2,
+        "converge_rtol": 0.05, "device": "cpu",
+        "meta": {"paper": spec["paper"], "experiment": "theorem1", "scale": scale}})
+
+
+def eq8_radius(big_r_over_sigma: float, dim: int) -> float:
+    """The r/σ that maximises Eq. (8) at this R/σ (the ideal VAE's decoder radius)."""
+    r_max = 2 * big_r_over_sigma + 2
+    return float(hypersphere.argmax_radius(np.array([big_r_over_sigma]), dim, r_max, 400)[0])
+
+
+def plot_theorem1(frame, clouds, radius, path) -> None:
+    fig, (ax_r, ax_2d) = plots.figure(1, 2, figsize=(11, 4.5))
+    radii = frame[frame.metric == "generator_radius_over_R"]
+    for factor, cells in radii.groupby("sigma_over_bound"):
+        side = "above" if factor >= 1 else "below"
+        ax_r.errorbar(cells.D, cells.replicated, yerr=cells["std"].fillna(0), fmt="o-",
+                      capsize=3, label=f"trained, σ = {factor:g} × R/√(D−1) ({side} the bound)")
+        ax_r.plot(cells.D, cells.eq8_r_over_R, "x:", color="gray",
+                  label="Eq. (8) optimum" if factor >= 1 else None)
+    ax_r.axhline(1, color="k", lw=0.8, ls="--", label="data radius R")
+    ax_r.set(xlabel="D", ylabel="mean |μ(z)| / R over z ~ N(0, I)", ylim=(-0.05, 1.2))
+    ax_r.legend(fontsize=7)
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ax_2d.plot(radius * np.cos(theta), radius * np.sin(theta), "k-", lw=0.8, label="data S₁(R)")
+    for (dim, factor), means in clouds.items():
+        if dim == 2:
+            ax_2d.scatter(*means[:500].T, s=3, label=f"decoder means, σ = {factor:g} × bound")
+    ax_2d.set(aspect="equal", title="D = 2", xlabel="x₁", ylabel="x₂")
+    ax_2d.legend(fontsize=7, markerscale=3)
+    fig.suptitle(_title(frame, "Berger & Sebag Theorem 1 by training: collapse above "
+                               "σ = R/√(D−1)"))
+    plots.save(fig, path)
+
+
+BUILDERS = {"figure2": figure2, "figure3": figure3, "table1": table1, "figure4": scatter_figure,
+            "figure6": scatter_figure, "figure7": scatter_figure, "figure8": curve_figure,
+            "figure9": curve_figure, "figure10": curve_figure, "schedule": schedule,
+            "table2": table2, "theorem1": theorem1}
