@@ -29,11 +29,9 @@ def parse_assignment(text: str) -> tuple[str, object]:
     return key, yaml.safe_load(value)
 
 
-def cmd_train(args) -> None:
-    import torch
-
+def train_config(args):
+    """The run's TrainConfig: from --config FILE, or from the paper's spec; then --set etc."""
     from vaebench.config import TrainConfig
-    from vaebench.train import train
 
     extra = dict(parse_assignment(item) for item in args.set)
     for key in ("device", "data_root"):
@@ -42,14 +40,20 @@ def cmd_train(args) -> None:
     if args.download:
         extra["download"] = True
     if args.config:
-        config = TrainConfig.from_dict({**read_config_file(args.config), **extra})
-    else:
-        missing = [f"--{n}" for n in ("paper", "experiment") if getattr(args, n) is None]
-        if missing:
-            raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
-        spec = specs.load_spec(args.paper)
-        config = specs.run_config(spec, args.experiment, args.scale, args.seed, extra,
-                                  runs_root=args.runs_root)
+        return TrainConfig.from_dict({**read_config_file(args.config), **extra})
+    missing = [f"--{n}" for n in ("paper", "experiment") if getattr(args, n) is None]
+    if missing:
+        raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
+    return specs.run_config(specs.load_spec(args.paper), args.experiment, args.scale, args.seed,
+                            extra, runs_root=args.runs_root)
+
+
+def cmd_train(args) -> None:
+    import torch
+
+    from vaebench.train import train
+
+    config = train_config(args)
     if args.threads:
         torch.set_num_threads(args.threads)
     done = train(config, args.out, progress=None)
