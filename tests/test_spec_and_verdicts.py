@@ -100,3 +100,13 @@ def test_artifact_verdict_is_the_worst_row():
     assert artifact_verdict(["match", "not-converged"]) == "not-converged"
     assert artifact_verdict(["match", "n/a"]) == "match"
     assert artifact_verdict(["n/a"]) == "n/a"
+
+
+def test_scale_overrides_merge_nested_options():
+    assert specs.merge({"arch": {"depth": 10, "width": 512}, "lr": 1e-3},
+                       {"arch": {"width": 16}}) == {"arch": {"depth": 10, "width": 16},
+                                                    "lr": 1e-3}
+    reference = {"from": "ls_vae", "metric": "sigma"}
+    assert specs.merge({"likelihood_args": {"sigma": 0.1}},
+                       {"likelihood_args": {"sigma": reference}})["likelihood_args"] == {
+        "sigma": reference}

@@ -88,6 +88,18 @@ def validate_spec(spec, path) -> None:
                 fail(f"experiment '{name}', scale '{scale}': {exc}")
 
 
+def merge(base: dict, overrides: dict) -> dict:
+    """`overrides` on top of `base`; nested mappings (e.g. arch) merge key by key, so a scale
+    can shrink one architecture option without restating the others."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and "from" not in value:
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def needs(spec: dict, experiment: str) -> list[str]:
     """Experiments whose run (same scale, same seed) this one reads: `needs:` in the spec."""
     return list(spec["experiments"][experiment].get("needs", []))
@@ -116,11 +128,9 @@ def run_config(spec: dict, experiment: str, scale: str, seed: int,
         raise UserError(f"paper '{spec['paper']}' has no experiment '{experiment}'; known: "
                         f"{', '.join(spec.get('experiments') or [])}")
     definition = spec["experiments"][experiment]
-    values = dict(definition.get("train", {}))
     overrides = dict(definition["scales"][scale])
     overrides.pop("seeds")
-    values.update(overrides)
-    values.update(extra or {})
+    values = merge(merge(definition.get("train", {}), overrides), extra or {})
     values["seed"] = int(seed)
     values["meta"] = {"paper": spec["paper"], "experiment": experiment, "scale": scale}
     for reference in _references(values):

@@ -1,0 +1,122 @@
+"""Dai, Wang & Wipf 2020: the parameterised nets, the exact energy (5) and the verdict logic."""
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+
+from vaebench import propositions as props
+from vaebench.artifacts import build
+from vaebench.artifacts.dai2020 import experiment_key, figure1_claims
+from vaebench.models import build_model
+from vaebench.spec import load_spec
+
+
+@pytest.mark.parametrize("depth", [1, 3])
+def test_fc_net_depth_is_a_parameter(depth):
+    model = build_model("dai_fc", (1, 28, 28), 1, depth=depth, width=16, latent_dim=5)
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 2 * depth + 3  # depth per side, plus μ, log σ² and output heads
+    mu, logvar = model.encode(torch.rand(7, 1, 28, 28))
+    assert mu.shape == logvar.shape == (7, 5)
+    assert model.decode(mu).shape == (7, 1, 28, 28)
+
+
+def test_soft_threshold_moments_match_monte_carlo():
+    gen = torch.Generator().manual_seed(0)
+    m = torch.tensor([-1.0, 0.0, 0.3, 2.0], dtype=props.DTYPE)
+    s = torch.tensor([0.5, 1.0, 0.2, 1.5], dtype=props.DTYPE)
+    samples = m + s * torch.randn(400_000, 4, generator=gen, dtype=props.DTYPE)
+    for alpha in (0.0, 0.4):
+        first, second = props.soft_threshold_moments(m, s, alpha)
+        pi = props.soft_threshold(samples, alpha)
+        assert torch.allclose(first, pi.mean(0), atol=0.01)
+        assert torch.allclose(second, (pi**2).mean(0), rtol=0.02, atol=0.01)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.3])
+def test_collapsed_point_is_stationary_saddle_only_when_affine(alpha):
+    k = 2
+    x, *_ = props.proposition1_dataset(alpha, n=24, d=5, k=k, seed=0)
+    collapsed = props.collapsed_point(x, k)
+    assert props.gradient_norm(collapsed, x, alpha) < 1e-10
+    lowest = float(props.hessian_eigenvalues(collapsed, x, alpha).min())
+    direction = props.escape_direction(x, k)
+    e0 = props.energy(collapsed, x, alpha)
+    rise = float(props.energy(props.along(collapsed, direction, 1e-2), x, alpha) - e0)
+    if alpha == 0:  # Sec. 5: the affine collapsed point is an unstable saddle
+        assert lowest < -1e-3 and rise < 0
+    else:  # Prop. 1: a local minimum (flat along W, rising along the escape direction)
+        assert lowest > -1e-9 and rise > 0
+
+
+def test_perfect_reconstruction_has_lower_energy_than_collapse():
+    x, w, b, z = props.proposition1_dataset(0.3, n=24, d=5, k=2, seed=1)
+    perfect = props.perfect_point(w, b, z, 1e-3)
+    assert float(props.reconstruction_mse(perfect, x, 0.3)) < 1e-20
+    assert props.energy(perfect, x, 0.3) < props.energy(props.collapsed_point(x, 2), x, 0.3)
+
+
+def test_affine_thresholding_matches_the_closed_form():
+    eigenvalues = [4.0, 1.0, 0.25]
+    x = props.spectrum_dataset(eigenvalues, n=40, seed=0)
+    centred = x - x.mean(0)
+    spectrum = torch.linalg.eigvalsh(centred.T @ centred / 40).flip(0)
+    assert torch.allclose(spectrum, torch.tensor(eigenvalues, dtype=props.DTYPE))
+    gammas = [0.125, 0.5, 2.0, 8.0]
+    start = props.gamma_sweep_start(x, 2, gammas, seed=0)
+    final, _ = props.descend(start, x, 0.0, steps=400, lr=0.05, fixed=("log_gamma",))
+    expected = [props.closed_form_active(eigenvalues, g, 2) for g in gammas]
+    assert expected == [2, 2, 1, 0]
+    assert props.active_dims(final, 0.05).tolist() == expected
+
+
+def test_experiment_names_give_variant_and_depth():
+    assert experiment_key("vae_warm_d10") == ("vae_warm", 10)
+    assert experiment_key("ae_d1") == ("ae", 1)
+
+
+def claims_table(ae, vae, warm, converged=True):
+    depths = list(range(1, len(ae) + 1))
+    means = pd.DataFrame(
+        [{"variant": v, "depth": d, "mse_mu": e, "mse_sample": e * 1.1}
+         for v, errors in (("ae", ae), ("vae", vae), ("vae_warm", warm))
+         for d, e in zip(depths, errors, strict=True)]).set_index(["variant", "depth"])
+    table = means.reset_index().assign(converged=converged)
+    reported = load_spec("dai2020")["artifacts"]["figure1_top"]["reported"]
+    frame = pd.DataFrame(figure1_claims(means, depths, table, reported, "quick"))
+    return frame.set_index("metric").verdict
+
+
+def test_figure1_orderings_are_judged_from_the_errors():
+    verdicts = claims_table(ae=[3, 2, 1, 2], vae=[5, 4, 3, 4], warm=[4, 3, 2, 3])
+    assert set(verdicts) == {"qualitative-match"}
+    verdicts = claims_table(ae=[4, 3, 2, 1], vae=[5, 4, 3, 0.5], warm=[6, 5, 4, 3])
+    assert verdicts["ae_falls_then_rises"] == "differs"  # monotone: no rise
+    assert verdicts["vae_above_ae_every_depth_mse_mu"] == "differs"
+    assert verdicts["warm_start_helps_most_depths"] == "differs"
+    verdicts = claims_table(ae=[3, 2, 1, 2], vae=[5, 4, 3, 4], warm=[4, 3, 2, 3], converged=False)
+    assert set(verdicts) == {"not-converged"}  # short training confounds depth
+
+
+def test_proposition_builders_write_rows_and_plots(tmp_path):
+    for name in ("proposition1", "proposition2"):
+        out = build("dai2020", name, "smoke", tmp_path / "runs", tmp_path / "results")
+        frame = pd.read_csv(out)
+        assert set(frame.verdict) == {"not-comparable"} and out.with_suffix(".png").exists()
+    sweep = pd.read_csv(tmp_path / "results" / "dai2020" / "proposition2_sweep.csv")
+    assert (sweep.affine == sweep.closed_form).all()
+    assert math.isclose(sweep.gamma.max(), 11.314) and sweep.mlp.iloc[-1] == 0
+
+
+def test_noisy_plateau_rule_tells_a_trend_from_noise():
+    from vaebench.artifacts.dai2020 import _plateaued_noisy
+
+    gen = torch.Generator().manual_seed(0)
+    steps = torch.arange(60, dtype=props.DTYPE)[:, None]
+    noise = 0.05 * torch.randn(60, 1, generator=gen, dtype=props.DTYPE)
+    flat_after_drop = torch.where(steps < 10, 10.0 - steps, 0.0) + noise
+    still_falling = 10.0 - 0.2 * steps + noise
+    assert _plateaued_noisy(flat_after_drop) == [True]
+    assert _plateaued_noisy(still_falling) == [False]
