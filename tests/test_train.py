@@ -185,3 +185,15 @@ def test_autoencoder_objective_has_no_kl(tiny_config, tmp_path):
     train(cfg, tmp_path / "run", progress=False)
     metrics = pd.read_csv(tmp_path / "run" / "metrics.csv")
     assert (metrics.kl == 0).all() and (metrics.loss == metrics.nll).all()
+
+
+def test_changed_spec_restarts_the_run_when_asked(tiny_config, tmp_path):
+    """The DAG re-runs a job whose experiment changed: the stale checkpoint is discarded."""
+    train(TrainConfig.from_dict({**tiny_config, "epochs": 1, "lr": 1e-2}), tmp_path / "run",
+          progress=False)
+    (tmp_path / "run" / "done.json").unlink()
+    changed = TrainConfig.from_dict({**tiny_config, "epochs": 2})
+    train(changed, tmp_path / "run", progress=False, restart_if_changed=True)
+    train(changed, tmp_path / "fresh", progress=False)
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "run" / "metrics.csv")[["loss"]],
+                                  pd.read_csv(tmp_path / "fresh" / "metrics.csv")[["loss"]])

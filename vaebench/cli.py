@@ -56,7 +56,7 @@ def cmd_train(args) -> None:
     config = train_config(args)
     if args.threads:
         torch.set_num_threads(args.threads)
-    done = train(config, args.out, progress=None)
+    done = train(config, args.out, progress=None, restart_if_changed=args.restart_if_changed)
     print(f"{args.out}: {done['epochs']} epochs, loss {done['final_loss']:.4g}, "
           f"converged={done['converged']}")
 
@@ -161,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data-root", help="folder holding the datasets (else $VAEBENCH_DATA)")
     train.add_argument("--download", action="store_true", help="let torchvision download data")
     train.add_argument("--threads", type=int, help="torch CPU threads")
+    train.add_argument("--restart-if-changed", action="store_true",
+                       help="discard a checkpoint written by another configuration (the DAG "
+                            "uses this when a spec changed) instead of stopping")
     train.set_defaults(func=cmd_train)
 
     art = sub.add_parser("artifact", help="build results/<paper>/<artifact>.csv and .png")

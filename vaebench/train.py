@@ -166,14 +166,22 @@ def train_epoch(run: Run, batches) -> dict:
         if log_trajectory:
             run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
         if probe is not None:
-            with torch.no_grad():
-                run.probe.append(torch.cat(run.model.encode(probe), dim=1))
+            run.probe.append(encode_eval(run.model, probe))
     check_finite(first_bad, run.epoch)
     loss, nll, kl = (sums / n).tolist()
     sigma = run.likelihood.sigma()
     return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
             "sigma": float(sigma) if sigma is not None else float("nan"),
             "seconds": time.perf_counter() - started}
+
+
+@torch.no_grad()
+def encode_eval(model, x: torch.Tensor) -> torch.Tensor:
+    """[μ, log σ²] in eval mode, so probing never touches BatchNorm's running statistics."""
+    model.eval()
+    moments = torch.cat(model.encode(x), dim=1)
+    model.train()
+    return moments
 
 
 def steps_per_epoch(cfg: TrainConfig, batches) -> int:
@@ -214,7 +222,7 @@ def initialise_from(run: Run, source: str) -> None:
     run.likelihood.load_state_dict(state["likelihood"])
 
 
-def resume_if_possible(run: Run, out_dir: Path) -> None:
+def resume_if_possible(run: Run, out_dir: Path, restart_if_changed: bool = False) -> None:
     path = out_dir / "checkpoint.pt"
     if not path.exists():
         if run.cfg.init_from:
@@ -226,8 +234,11 @@ def resume_if_possible(run: Run, out_dir: Path) -> None:
         raise UserError(f"cannot read checkpoint {path} ({type(exc).__name__}); "
                         f"delete it to restart the run") from None
     if state["config"] != run.cfg.to_dict():
-        raise UserError(f"{path} was written by a different configuration; delete the run "
-                        f"directory {out_dir} to retrain, or choose another --out")
+        if not restart_if_changed:
+            raise UserError(f"{path} was written by a different configuration; delete the run "
+                            f"directory {out_dir} to retrain, or choose another --out")
+        path.unlink()  # the spec changed: this checkpoint belongs to a run nobody asked for
+        return resume_if_possible(run, out_dir)
     run.load_state(state)
 
 
@@ -297,11 +308,12 @@ def save_samples(run: Run, out_dir: Path) -> None:
 
 
 def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
-          prepare=None) -> dict:
+          prepare=None, restart_if_changed: bool = False) -> dict:
     """Train (or resume, or skip if done) the run described by `cfg` into `out_dir`.
 
     `prepare(run)`, if given, is called once the run is built and resumed (an experiment sets
-    `run.latent_hook` there)."""
+    `run.latent_hook` there). `restart_if_changed`: a checkpoint of another configuration is
+    discarded (the DAG re-runs a job whose spec changed) instead of refused."""
     out_dir = Path(out_dir)
     if (out_dir / "done.json").exists():
         return yaml.safe_load((out_dir / "done.json").read_text())
@@ -310,7 +322,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     run = Run(cfg, device)
     out_dir.mkdir(parents=True, exist_ok=True)
     atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
-    resume_if_possible(run, out_dir)
+    resume_if_possible(run, out_dir, restart_if_changed)
     if prepare is not None:
         prepare(run)
     show = sys.stderr.isatty() if progress is None else progress

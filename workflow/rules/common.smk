@@ -59,6 +59,16 @@ def run_inputs(wildcards):
     return inputs + [f"results/data/{run.dataset}.json"]
 
 
+def run_config_hash(wildcards):
+    """Changes when the experiment's resolved options change, so Snakemake re-runs the job."""
+    import hashlib
+    import json
+
+    run = vb_spec.run_config(SPECS[wildcards.paper], wildcards.experiment, wildcards.scale,
+                             int(wildcards.seed))
+    return hashlib.sha256(json.dumps(run.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+
 def skipped_flags():
     return " ".join(f"--skipped {shlex.quote(f'{p}/{a}: {why}')}" for p, a, why in SKIPPED)
 

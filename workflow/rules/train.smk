@@ -35,10 +35,11 @@ rule train:
         data_root=DATA_ROOT,
         device=config["device"],
         download="--download" if config["download"] else "",
+        config_hash=run_config_hash,
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
     shell:
         "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
         " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
         " --data-root {params.data_root:q} --device {params.device} --threads {threads}"
-        " {params.download} > {log} 2>&1"
+        " {params.download} --restart-if-changed > {log} 2>&1"
