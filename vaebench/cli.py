@@ -5,6 +5,7 @@ written atomically); anything else is a bug and keeps its traceback.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -37,6 +38,8 @@ def train_config(args):
     for key in ("device", "data_root"):
         if getattr(args, key) is not None:
             extra[key] = getattr(args, key)
+    if "device" not in extra and os.environ.get("VAEBENCH_DEVICE"):
+        extra["device"] = os.environ["VAEBENCH_DEVICE"]  # set by the workflow
     if args.download:
         extra["download"] = True
     if args.config:

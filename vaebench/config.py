@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, fields
 
 from vaebench.errors import UserError
 
+MACHINE_KEYS = ("device", "data_root", "download")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -83,3 +85,8 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def identity(self) -> dict:
+        """What makes two runs the same run: every option but where the data and the compute
+        are (a run resumed on another machine, or with the data moved, is still the same run)."""
+        return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS}

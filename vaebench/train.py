@@ -233,7 +233,7 @@ def resume_if_possible(run: Run, out_dir: Path, restart_if_changed: bool = False
     except Exception as exc:  # a checkpoint is written atomically; a bad one is foreign
         raise UserError(f"cannot read checkpoint {path} ({type(exc).__name__}); "
                         f"delete it to restart the run") from None
-    if state["config"] != run.cfg.to_dict():
+    if TrainConfig.from_dict(state["config"]).identity() != run.cfg.identity():
         if not restart_if_changed:
             raise UserError(f"{path} was written by a different configuration; delete the run "
                             f"directory {out_dir} to retrain, or choose another --out")

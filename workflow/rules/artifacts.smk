@@ -13,14 +13,12 @@ rule fid_reference:
         "results/benchmarks/fid/{dataset}_{split}_n{n}.tsv"
     params:
         python=PYTHON,
-        data_root=DATA_ROOT,
         device=FID_DEVICE,
     message:
         "FID reference statistics: {wildcards.n} {wildcards.split} images of {wildcards.dataset}"
     shell:
         "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
-        " --n {wildcards.n} --out {output} --device {params.device}"
-        " --data-root {params.data_root:q} > {log} 2>&1"
+        " --n {wildcards.n} --out {output} --device {params.device} > {log} 2>&1"
 
 
 rule artifact:

@@ -1,4 +1,5 @@
 # Which artifacts exist, which can be built here, and the runs each needs (read from the specs).
+import os
 import shlex
 import sys
 
@@ -10,11 +11,15 @@ from vaebench import data as vb_data
 from vaebench import spec as vb_spec
 
 SCALE = config["scale"]
+# Where the data is and which device runs a job do not change a run's result, so they reach the
+# jobs through the environment rather than `params:` (a changed param re-runs a job).
+DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
+os.environ["VAEBENCH_DATA"] = DATA_ROOT
+os.environ["VAEBENCH_DEVICE"] = config["device"]
 # The interpreter that runs Snakemake has vaebench installed (pip/venv users, CI); under
 # `--sdm conda` each rule's own environment provides `python`.
 USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
 PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
-DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
 FID_DEVICE = "cuda" if config["device"] == "auto" and torch.cuda.is_available() else (
     "cpu" if config["device"] == "auto" else config["device"])
 GPUS_PER_JOB = 1 if FID_DEVICE.startswith("cuda") else 0
@@ -66,7 +71,7 @@ def run_config_hash(wildcards):
 
     run = vb_spec.run_config(SPECS[wildcards.paper], wildcards.experiment, wildcards.scale,
                              int(wildcards.seed))
-    return hashlib.sha256(json.dumps(run.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(run.identity(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def skipped_flags():

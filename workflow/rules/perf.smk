@@ -14,8 +14,7 @@ rule throughput:
     threads: workflow.cores
     params:
         python=PYTHON,
-        data_root=DATA_ROOT,
         device=config["device"],
     shell:
         "{params.python} -m vaebench bench --out {output.csv} --device {params.device}"
-        " --data-root {params.data_root:q} > {log} 2>&1"
+        " > {log} 2>&1"

@@ -10,11 +10,10 @@ rule dataset:
         "results/benchmarks/data/{dataset}.tsv"
     params:
         python=PYTHON,
-        data_root=DATA_ROOT,
         download="--download" if config["download"] else "",
     shell:
-        "{params.python} -m vaebench datasets --prepare {wildcards.dataset} --data-root"
-        " {params.data_root:q} {params.download} --stamp {output} > {log} 2>&1"
+        "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
+        " {params.download} --stamp {output} > {log} 2>&1"
 
 
 rule train:
@@ -32,8 +31,6 @@ rule train:
         gpu=GPUS_PER_JOB,
     params:
         python=PYTHON,
-        data_root=DATA_ROOT,
-        device=config["device"],
         download="--download" if config["download"] else "",
         config_hash=run_config_hash,
     message:
@@ -41,5 +38,5 @@ rule train:
     shell:
         "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
         " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
-        " --data-root {params.data_root:q} --device {params.device} --threads {threads}"
+        " --threads {threads}"
         " {params.download} --restart-if-changed > {log} 2>&1"
