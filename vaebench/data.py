@@ -1,4 +1,6 @@
-"""Dataset registry: image datasets are uint8 tensors [N, C, H, W] that live on the training device;
+"""Dataset registry: mnist, fashion_mnist, cifar10, cifar100, svhn (file formats in readers.py).
+
+Image datasets are uint8 tensors [N, C, H, W] that live on the training device;
 sampled datasets (synthetic distributions, e.g. points on a hypersphere) draw a fresh float batch
 at every step, the large-sample regime of Berger & Sebag.
 
@@ -10,13 +12,15 @@ machines without the real data.
 """
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from vaebench import samplers
+from vaebench import readers, samplers
 from vaebench.errors import UserError
 
 DEFAULT_DATA_ROOT = "data"
@@ -26,19 +30,45 @@ DEFAULT_DATA_ROOT = "data"
 class DatasetInfo:
     name: str
     shape: tuple[int, int, int]  # C, H, W
-    folder: str  # torchvision's folder name under the data root
-    files: dict[str, tuple[str, str]]  # split -> (images file, labels file) in <folder>/raw
+    folder: str  # where torchvision puts it under the data root ("" = the root itself)
+    files: dict[str, tuple[str, ...]]  # split -> files in <root>/<folder>
+    reader: Callable[[Path, tuple[str, ...]], tuple[np.ndarray, np.ndarray]]
+    download: Callable[[Path], None]  # fetches every split into the data root
 
 
-# IDX files as torchvision lays them out (uncompressed, under <root>/<folder>/raw).
+def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
+    def download(root: Path) -> None:
+        import torchvision.datasets as tvd
+
+        cls = getattr(tvd, class_name)
+        for split in ("train", "test"):
+            kwargs = {"train": split == "train"} if split_kwarg == "train" else {"split": split}
+            cls(root=str(root), download=True, **kwargs)
+    return download
+
+
+# File layouts as torchvision writes them, so a user's existing torchvision copy is found as is.
 _IDX_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
+_CIFAR10_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
 
 REGISTRY = {
-    "mnist": DatasetInfo("mnist", (1, 28, 28), "MNIST", _IDX_FILES),
-    "fashion_mnist": DatasetInfo("fashion_mnist", (1, 28, 28), "FashionMNIST", _IDX_FILES),
+    "mnist": DatasetInfo("mnist", (1, 28, 28), "MNIST/raw", _IDX_FILES, readers.read_idx_pair,
+                         _torchvision_download("MNIST")),
+    "fashion_mnist": DatasetInfo("fashion_mnist", (1, 28, 28), "FashionMNIST/raw", _IDX_FILES,
+                                 readers.read_idx_pair, _torchvision_download("FashionMNIST")),
+    "cifar10": DatasetInfo("cifar10", (3, 32, 32), "cifar-10-batches-py", _CIFAR10_FILES,
+                           partial(readers.read_cifar, label_key="labels"),
+                           _torchvision_download("CIFAR10")),
+    "cifar100": DatasetInfo("cifar100", (3, 32, 32), "cifar-100-python",
+                            {"train": ("train",), "test": ("test",)},
+                            partial(readers.read_cifar, label_key="fine_labels"),
+                            _torchvision_download("CIFAR100")),
+    "svhn": DatasetInfo("svhn", (3, 32, 32), "", {"train": ("train_32x32.mat",),
+                                                   "test": ("test_32x32.mat",)},
+                        readers.read_svhn, _torchvision_download("SVHN", split_kwarg="split")),
 }
 STANDIN_PREFIX = "standin_"
 
@@ -83,8 +113,8 @@ def is_available(name: str, root: str | Path | None = None) -> bool:
     info = dataset_info(name)  # raises for an unknown name
     if name.startswith(STANDIN_PREFIX):
         return True
-    raw = resolve_data_root(root) / info.folder / "raw"
-    return all((raw / f).exists() for pair in info.files.values() for f in pair)
+    folder = resolve_data_root(root) / info.folder
+    return all((folder / f).exists() for files in info.files.values() for f in files)
 
 
 def load(name: str, split: str = "train", root: str | Path | None = None,
@@ -95,46 +125,22 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
         return standin(info.shape, standin_size, seed=0 if split == "train" else 1)
-    raw = resolve_data_root(root) / info.folder / "raw"
+    folder = resolve_data_root(root) / info.folder
     if not is_available(name, root):
         if not download:
             raise UserError(
-                f"dataset '{name}' not found: looked for {raw}/{info.files[split][0]}; set "
-                f"data_root (config) or VAEBENCH_DATA to a folder holding {info.folder}/raw, "
-                f"or pass --download / download=true to fetch it with torchvision")
+                f"dataset '{name}' not found: looked for {folder / info.files[split][0]}; set "
+                f"data_root (config) or VAEBENCH_DATA to a folder holding "
+                f"{info.folder or info.files[split][0]}, or pass --download / download=true to "
+                f"fetch it with torchvision")
         _download(info, resolve_data_root(root))
-    images_file, labels_file = info.files[split]
-    images = read_idx(raw / images_file, expected_ndim=3)
-    labels = read_idx(raw / labels_file, expected_ndim=1)
-    if len(images) != len(labels):
-        raise UserError(f"dataset '{name}': {images_file} has {len(images)} images but "
-                        f"{labels_file} has {len(labels)} labels; re-download the dataset")
-    return torch.from_numpy(images).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
-
-
-def read_idx(path: Path, expected_ndim: int) -> np.ndarray:
-    """Read an uncompressed IDX file, checking its header against its size (catches truncation)."""
-    blob = path.read_bytes()
-    if len(blob) < 4 or blob[0] != 0 or blob[1] != 0 or blob[2] != 0x08:
-        raise UserError(f"{path} is not an IDX uint8 file (bad magic number); re-download it")
-    ndim = blob[3]
-    header = 4 + 4 * ndim
-    dims = [int.from_bytes(blob[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    expected = header + int(np.prod(dims))
-    if ndim != expected_ndim or len(blob) != expected:
-        raise UserError(f"{path} is corrupt: {len(blob)} bytes, header says {expected} "
-                        f"({'x'.join(map(str, dims))}); re-download it")
-    # copy: torch refuses to wrap the read-only buffer of `bytes` without a warning
-    return np.frombuffer(blob, dtype=np.uint8, offset=header).reshape(dims).copy()
+    images, labels = info.reader(folder, info.files[split])
+    return torch.from_numpy(images), torch.from_numpy(labels)
 
 
 def _download(info: DatasetInfo, root: Path) -> None:
-    import torchvision.datasets as tvd
-
-    cls = {"mnist": tvd.MNIST, "fashion_mnist": tvd.FashionMNIST}[info.name]
     try:
-        for train in (True, False):
-            cls(root=str(root), train=train, download=True)
+        info.download(root)
     except Exception as exc:  # network errors come in many types; the user needs one line
         raise UserError(f"could not download dataset '{info.name}' into {root} "
                         f"({type(exc).__name__}: {exc}); copy it there by hand") from None
