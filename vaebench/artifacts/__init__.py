@@ -1,7 +1,7 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
-Each paper has one module here, named after the paper key, declaring `BUILDERS = {artifact:
-function}`; a builder reads the run directories its spec names (or computes an analytic result)
+Each paper has a module here, named after the paper key, declaring `BUILDERS = {artifact:
+function}` (a large paper may split into several modules that declare `PAPER = "<key>"`); a builder reads the run directories its spec names (or computes an analytic result)
 and writes the tidy reported-vs-replicated CSV and a plot, atomically.
 """
 
@@ -18,8 +18,10 @@ from vaebench.errors import UserError
 def _builders() -> dict:
     builders = {}
     for module in pkgutil.iter_modules(__path__):
-        declared = getattr(importlib.import_module(f"{__name__}.{module.name}"), "BUILDERS", {})
-        builders.update({(module.name, name): function for name, function in declared.items()})
+        loaded = importlib.import_module(f"{__name__}.{module.name}")
+        paper = getattr(loaded, "PAPER", module.name)
+        declared = getattr(loaded, "BUILDERS", {})
+        builders.update({(paper, name): function for name, function in declared.items()})
     return builders
 
 
