@@ -1,8 +1,9 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
 Each paper has a module here, named after the paper key, declaring `BUILDERS = {artifact:
-function}` (a large paper may split into several modules that declare `PAPER = "<key>"`); a builder reads the run directories its spec names (or computes an analytic result)
-and writes the tidy reported-vs-replicated CSV and a plot, atomically.
+function}` (a large paper may split into several modules that declare `PAPER = "<key>"`); a
+builder reads the run directories its spec names (or computes an analytic result) and writes the
+tidy reported-vs-replicated CSV and a plot, atomically.
 """
 
 import importlib
