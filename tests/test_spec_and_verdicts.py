@@ -65,6 +65,28 @@ def test_artifact_needing_an_undefined_experiment_is_rejected(tmp_path):
         specs.load_spec("toy", directory)
 
 
+def _toy_with_grid(grid) -> dict:
+    experiment = {"train": {"dataset": "standin_mnist", "model": "dense_vae"},
+                  "scales": {scale: {"seeds": [0]} for scale in specs.SCALES}}
+    return {"paper": "toy", "title": "t",
+            "experiments": {"small": experiment, "large": experiment},
+            "artifacts": {"figure9": {"kind": "figure", "source": "s", "claim": "c",
+                                      "experiments": grid}}}
+
+
+def test_an_artifact_may_run_a_smaller_grid_at_a_scale(tmp_path):
+    grid = {"smoke": ["small"], "quick": ["small", "large"], "paper": ["small", "large"]}
+    spec = specs.load_spec("toy", write_spec(tmp_path, yaml.safe_dump(_toy_with_grid(grid))))
+    assert [run.parent.name for run in specs.artifact_runs(spec, "figure9", "smoke")] == ["small"]
+    assert len(specs.artifact_runs(spec, "figure9", "quick")) == 2
+
+
+def test_a_per_scale_grid_must_name_every_scale(tmp_path):
+    directory = write_spec(tmp_path, yaml.safe_dump(_toy_with_grid({"smoke": ["small"]})))
+    with pytest.raises(UserError, match="experiments per scale must list smoke, quick, paper"):
+        specs.load_spec("toy", directory)
+
+
 def test_unknown_scale_is_rejected():
     with pytest.raises(UserError, match="unknown scale 'huge'"):
         specs.check_scale("huge")

@@ -69,7 +69,10 @@ def validate_spec(spec, path) -> None:
         for key in REQUIRED_ARTIFACT:
             if key not in artifact:
                 fail(f"artifact '{name}' lacks '{key}'")
-        for experiment in artifact.get("experiments", []):
+        grids = artifact.get("experiments") or []
+        if isinstance(grids, dict) and set(grids) != set(SCALES):
+            fail(f"artifact '{name}': experiments per scale must list {', '.join(SCALES)}")
+        for experiment in _all_listed(grids):
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
     for name, experiment in experiments.items():
@@ -173,17 +176,31 @@ def run_dir(runs_root: str | Path, scale: str, paper: str, experiment: str, seed
     return Path(runs_root) / scale / paper / experiment / f"seed{seed}"
 
 
+def _all_listed(grids) -> list[str]:
+    if isinstance(grids, dict):
+        return [experiment for listed in grids.values() for experiment in listed]
+    return list(grids)
+
+
+def artifact_experiments(spec: dict, name: str, scale: str) -> list[str]:
+    """The experiments an artifact reads at a scale: `experiments:` is a list, or a mapping
+    {smoke: [...], quick: [...], paper: [...]} where a scale runs a smaller grid (e.g. fewer
+    depths or datasets at smoke, where every extra run costs CI minutes of start-up)."""
+    grids = artifact(spec, name).get("experiments") or []
+    return list(grids[check_scale(scale)] if isinstance(grids, dict) else grids)
+
+
 def artifact_runs(spec: dict, name: str, scale: str, runs_root="results/runs") -> list[Path]:
     """Run directories an artifact aggregates, one per (experiment, seed)."""
     return [run_dir(runs_root, scale, spec["paper"], experiment, seed)
-            for experiment in artifact(spec, name).get("experiments", [])
+            for experiment in artifact_experiments(spec, name, scale)
             for seed in seeds(spec, experiment, scale)]
 
 
 def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
     """Datasets the artifact's runs read (empty for analytic artifacts)."""
     return sorted({run_config(spec, e, scale, seeds(spec, e, scale)[0]).dataset
-                   for e in artifact(spec, name).get("experiments", [])})
+                   for e in artifact_experiments(spec, name, scale)})
 
 
 def fid_references(spec: dict, name: str, scale: str) -> list[str]:
