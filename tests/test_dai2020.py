@@ -120,3 +120,45 @@ def test_noisy_plateau_rule_tells_a_trend_from_noise():
     still_falling = 10.0 - 0.2 * steps + noise
     assert _plateaued_noisy(flat_after_drop) == [True]
     assert _plateaued_noisy(still_falling) == [False]
+
+
+@pytest.mark.parametrize(("name", "options", "convs"), [
+    ("dai_conv", {"layers_per_scale": 3, "scales": 2}, 1 + 2 * 3 + 2 + 2 * 3 + 1),
+    ("dai_resnet", {"blocks_per_scale": 2, "convs_per_block": 4, "scales": 2},
+     1 + 2 * 2 * 4 + 2 + 2 * 2 * 4 + 1),
+])
+def test_conv_families_depth_is_a_parameter(name, options, convs):
+    model = build_model(name, (3, 32, 32), 1, latent_dim=8, **options)
+    found = [m for m in model.modules() if type(m) is torch.nn.Conv2d]
+    assert len(found) == convs  # stem, encoder bodies + 1×1 widenings, decoder bodies, output
+    mu, logvar = model.encode(torch.rand(2, 3, 32, 32))
+    assert mu.shape == logvar.shape == (2, 8)
+    assert model.decode(mu).shape == (2, 3, 32, 32)
+
+
+def test_bottom_errors_are_normalised_per_dataset_and_seed():
+    from vaebench.artifacts.dai2020_conv import normalised_errors
+
+    table = pd.DataFrame([
+        {"dataset": d, "seed": s, "blocks_per_scale": b, "convs_per_block": c, "mse_mu": e}
+        for d, base in (("svhn", 1.0), ("cifar10", 4.0)) for s in (0, 1)
+        for b, c, e in ((1, 2, base * (1 + s)), (1, 3, 2 * base * (1 + s)))])
+    normalised = normalised_errors(table, {"blocks_per_scale": 1, "convs_per_block": 2})
+    assert set(normalised[normalised.convs_per_block == 2].normalised) == {1.0}
+    assert set(normalised[normalised.convs_per_block == 3].normalised) == {2.0}
+
+
+def test_residual_claims_follow_the_normalised_curve():
+    from vaebench.artifacts.dai2020_conv import bottom_claims
+
+    reported = load_spec("dai2020")["artifacts"]["figure1_bottom"]["reported"]
+
+    def verdicts(errors):
+        table = pd.DataFrame([{"blocks_per_scale": b, "convs_per_block": c, "normalised": e,
+                               "converged": True} for (b, c), e in errors.items()])
+        return {r["metric"]: r["verdict"] for r in bottom_claims(table, reported, "quick")}
+
+    rising = {(1, 2): 1.0, (1, 5): 1.3, (4, 2): 1.2, (4, 5): 1.6}
+    assert set(verdicts(rising).values()) == {"qualitative-match"}
+    falling = {(1, 2): 1.0, (1, 5): 0.7, (4, 2): 0.8, (4, 5): 0.6}
+    assert set(verdicts(falling).values()) == {"differs"}
