@@ -136,6 +136,13 @@ def cmd_bench(args) -> None:
     print(frame.to_string(index=False))
 
 
+def cmd_rule_times(args) -> None:
+    from vaebench import rule_times
+
+    frame = rule_times.write(args.benchmarks, args.out, rule_times.parse_patterns(args.pattern))
+    print(f"wrote {args.out} ({len(frame)} jobs, {frame.s.sum():.0f} s in all)")
+
+
 def cmd_check(args) -> None:
     for paper in args.papers or specs.specified_papers():
         spec = specs.load_spec(paper)
@@ -211,6 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
                                              "fid_features"], help=argparse.SUPPRESS)
     bench.add_argument("--case", help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)
+
+    times = sub.add_parser("rule-times", help="wall time and peak memory of every rule's jobs, "
+                                              "from results/benchmarks/ (slowest first)")
+    times.add_argument("--benchmarks", default="results/benchmarks",
+                       help="folder of Snakemake benchmark TSVs (default results/benchmarks)")
+    times.add_argument("--out", default="results/perf/rules.csv")
+    times.add_argument("--pattern", action="append", default=[], metavar="RULE=PATTERN",
+                       help="a rule's benchmark file pattern, to name the rule of each TSV "
+                            "(repeatable; the workflow passes every rule's)")
+    times.set_defaults(func=cmd_rule_times)
 
     check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")
     check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")

@@ -18,3 +18,28 @@ rule throughput:
     shell:
         "{params.python} -m vaebench bench --out {output.csv} --device {params.device}"
         " > {log} 2>&1"
+
+
+def benchmark_patterns(wildcards):
+    """--pattern RULE=PATTERN for every rule with a `benchmark:` file, so each TSV is named by
+    the rule that wrote it (a function: evaluated once every rule file is read)."""
+    return " ".join("--pattern " + shlex.quote(f"{rule.name}={rule.benchmark}")
+                    for rule in workflow.rules
+                    if rule.benchmark is not None)
+
+
+# Per-rule wall time and peak RSS of the latest run of every job. It reads whatever TSVs exist
+# (declaring them as inputs would make this target re-run the DAG), so force it after a run:
+#   snakemake --cores 1 -f results/perf/rules.csv
+rule rule_times:
+    output:
+        csv="results/perf/rules.csv",
+        png="results/perf/rules.png",
+    log:
+        "results/logs/perf/rules.log",
+    params:
+        python=PYTHON,
+        patterns=benchmark_patterns,
+    shell:
+        "{params.python} -m vaebench rule-times --benchmarks results/benchmarks --out {output.csv}"
+        " {params.patterns} > {log} 2>&1"
