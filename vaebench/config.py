@@ -10,6 +10,9 @@ from dataclasses import asdict, dataclass, field, fields
 from vaebench.errors import UserError
 
 MACHINE_KEYS = ("device", "data_root", "download")
+# Speed options added after runs existed: left out of a run's identity while at their default,
+# so every earlier run (and its Snakemake config hash) stays the same run.
+SPEED_DEFAULTS = {"precision": "fp32", "channels_last": False, "compile": False}
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class TrainConfig:
     n_samples: int = 64  # prior samples drawn into samples.png
     converge_window: float = 0.1  # fraction of training whose improvement is checked
     converge_rtol: float = 0.02  # plateau: last window improved < rtol of the total improvement
+    precision: str = "fp32"  # fp32 | bf16 (autocast of the network; the loss stays fp32)
+    channels_last: bool = False  # conv nets on a GPU: NHWC weights and inputs
+    compile: bool = False  # torch.compile the encoder and decoder
     device: str = "auto"
     data_root: str | None = None
     download: bool = False
@@ -76,6 +82,8 @@ class TrainConfig:
              f"train_subset must be >= 2 or null, got {self.train_subset}"),
             (0 < self.converge_window <= 1, "converge_window must be in (0, 1]"),
             (self.converge_rtol > 0, "converge_rtol must be > 0"),
+            (self.precision in ("fp32", "bf16"),
+             f"precision must be fp32 or bf16, got '{self.precision}'"),
             (self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
              f"device must be auto, cpu, cuda[:N] or mps, got '{self.device}'"),
         ]
@@ -89,4 +97,5 @@ class TrainConfig:
     def identity(self) -> dict:
         """What makes two runs the same run: every option but where the data and the compute
         are (a run resumed on another machine, or with the data moved, is still the same run)."""
-        return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS}
+        return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS
+                and not (key in SPEED_DEFAULTS and value == SPEED_DEFAULTS[key])}

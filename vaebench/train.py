@@ -17,7 +17,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from vaebench import atomic, data, gpu
+from vaebench import atomic, data, gpu, precision
 from vaebench.config import TrainConfig
 from vaebench.convergence import has_plateaued, plateau_ratio
 from vaebench.errors import UserError
@@ -100,6 +100,8 @@ class Run:
         shape = data.data_shape(cfg.dataset, cfg.dataset_args)
         self.model = build_model(cfg.model, shape, self.likelihood.params_per_dim,
                                  **cfg.arch).to(device)
+        precision.prepare_model(self.model, cfg.channels_last)
+        self.forward = precision.forward_for(self.model, cfg, device)  # what the step calls
         params = list(self.model.parameters()) + list(self.likelihood.parameters())
         self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
         self.shuffle = torch.Generator().manual_seed(cfg.seed)
@@ -152,7 +154,7 @@ def train_epoch(run: Run, batches) -> dict:
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
     run.likelihood.on_epoch(run.epoch)
     for step, x in enumerate(batches.epoch(run.shuffle)):
-        terms = batch_terms(run.model, run.likelihood, x,
+        terms = batch_terms(run.forward, run.likelihood, x,
                             kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
                             autoencoder=cfg.objective == "ae")
         run.optimizer.zero_grad(set_to_none=True)
