@@ -1,12 +1,16 @@
 """Throughput benchmark: vaebench's training loop against the standard PyTorch recipe.
 
 Each measurement runs in its own process (`vaebench bench --measure ...`) so its peak memory is
-its own; `vaebench bench --out results/perf/throughput.csv` runs them all and writes one row per
-(case, what): samples per second (median of repeats after a warm-up), peak RSS, device, torch
-version and thread count. Speed is measured here, never asserted by a test.
+its own; `vaebench bench --out results/perf/throughput.csv` runs them all, back to back, and
+writes one row per (case, what): samples per second (median of repeats after a warm-up), peak
+memory, device, torch version, thread count and the load average when it started (timings on a
+shared machine are only comparable within one run: read the ratios). The per-run start-up cost of
+`vaebench train` is measured by vaebench.startup and appended. Speed is measured here, never
+asserted by a test.
 """
 
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -18,7 +22,7 @@ import pandas as pd
 import torch
 import yaml
 
-from vaebench import atomic, data
+from vaebench import atomic, data, startup
 from vaebench.config import TrainConfig
 from vaebench.objective import batch_terms
 
@@ -26,20 +30,47 @@ CONFIG = Path(__file__).resolve().parents[1] / "benchmarks" / "perf" / "throughp
 MEASURES = ("train_vaebench", "train_standard", "evaluate", "fid_features")
 
 
-def _setup(case: dict, device: str, data_root):
+def load_cases() -> dict:
+    """Cases with `variant_of` resolved: the base case's settings plus the variant's options."""
+    config = yaml.safe_load(CONFIG.read_text())
+    cases = {}
+    for name, case in config["cases"].items():
+        base = config["cases"][case["variant_of"]] if "variant_of" in case else {}
+        merged = {**base, **case}
+        merged["train"] = {**base.get("train", {}), **case.get("train", {}),
+                           **case.get("options", {})}
+        cases[name] = merged
+    return {"cases": cases, "fid": config["fid"], "startup": config.get("startup")}
+
+
+def case_config(case: dict, device: str, data_root, n: int | None) -> TrainConfig:
+    """The case's training config, sized to `n` examples per epoch (None: the whole set)."""
+    sizes = {"train_subset": n}
+    if data.is_sampled(case["train"]["dataset"]):  # fresh batches: n points = n / batch steps
+        batch = case["train"].get("batch_size", 128)
+        sizes = {"steps_per_epoch": max(1, (n or case["images"]) // batch),
+                 "eval_size": n or case["images"]}
+    elif case["train"]["dataset"].startswith(data.STANDIN_PREFIX):
+        sizes["standin_size"] = max(n or 0, case["images"], case.get("eval_images") or 0)
+    return TrainConfig.from_dict({**case["train"], **sizes, "device": device,
+                                  "data_root": str(data_root) if data_root else None})
+
+
+def _setup(case: dict, device: str, data_root, n: int | None):
     from vaebench.train import Run, make_batches, resolve_device
 
-    cfg = TrainConfig.from_dict({**case["train"], "train_subset": case["images"],
-                                 "device": device, "data_root": data_root})
+    cfg = case_config(case, device, data_root, n)
     dev = resolve_device(cfg.device)
     return cfg, dev, Run(cfg, dev), make_batches(cfg, dev)
 
 
 def _timed(epoch_fn, repeats: int, n: int) -> float:
-    """Median samples/s over `repeats` timed epochs, after one untimed warm-up epoch."""
+    """Median samples/s over `repeats` timed epochs, after one untimed warm-up epoch (which also
+    pays for torch.compile, cuDNN autotuning and allocator growth)."""
     epoch_fn()
     rates = []
     for _ in range(repeats):
+        _sync()
         started = time.perf_counter()
         epoch_fn()
         _sync()
@@ -52,46 +83,44 @@ def _sync():
         torch.cuda.synchronize()
 
 
-def train_vaebench(case, device, data_root) -> float:
+def train_vaebench(case, device, data_root) -> tuple[float, int]:
     from vaebench.train import train_epoch
 
-    cfg, _, run, batches = _setup(case, device, data_root)
-    return _timed(lambda: train_epoch(run, batches), case["repeats"], case["images"])
+    cfg, _, run, batches = _setup(case, device, data_root, case["images"])
+    return _timed(lambda: train_epoch(run, batches), case["repeats"], case["images"]), \
+        case["images"]
 
 
-def train_standard(case, device, data_root) -> float:
-    """torchvision dataset + ToTensor + DataLoader(shuffle=True): the tutorial recipe."""
-    import torchvision
-    from torch.utils.data import DataLoader, Subset
+def train_standard(case, device, data_root) -> tuple[float, int]:
+    """The tutorial recipe: a Dataset yielding float tensors + a shuffling DataLoader."""
+    from vaebench import standard_recipe
 
-    cfg, dev, run, _ = _setup(case, device, data_root)
-    cls = {"mnist": torchvision.datasets.MNIST,
-           "fashion_mnist": torchvision.datasets.FashionMNIST}[cfg.dataset]
-    dataset = cls(str(data.resolve_data_root(data_root)), train=True,
-                  transform=torchvision.transforms.ToTensor())
-    loader = DataLoader(Subset(dataset, range(case["images"])), batch_size=cfg.batch_size,
-                        shuffle=True)
+    cfg, dev, run, _ = _setup(case, device, data_root, case["images"])
+    loader = standard_recipe.loader(cfg, case["images"], data_root)
 
     def epoch():
-        for x, _ in loader:
+        for x, *_ in loader:
             x = x.to(dev)
             terms = batch_terms(run.model, run.likelihood, x, cfg.kl_weight)
             run.optimizer.zero_grad(set_to_none=True)
             terms.loss.backward()
             run.optimizer.step()
 
-    return _timed(epoch, case["repeats"], case["images"])
+    return _timed(epoch, case["repeats"], case["images"]), case["images"]
 
 
-def evaluate(case, device, data_root) -> float:
+def evaluate(case, device, data_root) -> tuple[float, int]:
+    """Latent statistics (one no-grad pass in large batches) over `eval_images` training
+    examples; null means the whole training set."""
     from vaebench.latent_stats import latent_statistics
 
-    cfg, _, run, batches = _setup(case, device, data_root)
+    cfg, _, run, batches = _setup(case, device, data_root, case.get("eval_images"))
+    n = len(batches.eval_data)
     return _timed(lambda: latent_statistics(run.model, batches.eval_data, cfg.eval_batch_size),
-                  case["repeats"], case["images"])
+                  case["repeats"], n), n
 
 
-def fid_features(settings, device, data_root) -> float:
+def fid_features(settings, device, data_root) -> tuple[float, int]:
     from vaebench import fid
 
     images, _ = data.load("mnist", "test", data_root)
@@ -100,48 +129,81 @@ def fid_features(settings, device, data_root) -> float:
                                    ("cuda" if torch.cuda.is_available() else "cpu")))
     dev = next(model.parameters()).device
     return _timed(lambda: fid.inception_features(images, model, settings["batch_size"], dev),
-                  1, len(images))
+                  1, len(images)), len(images)
 
 
 def measure(what: str, case_name: str, device: str, data_root) -> dict:
-    """One measurement in this process, with its peak memory."""
-    config = yaml.safe_load(CONFIG.read_text())
+    """One measurement in this process, with its peak memory and the load when it started."""
+    load = os.getloadavg()[0]
+    config = load_cases()
     settings = config["fid"] if what == "fid_features" else config["cases"][case_name]
-    rate = globals()[what](settings, device, data_root)
-    return {"case": case_name, "what": what, "samples_per_s": rate,
+    rate, n = globals()[what](settings, device, data_root)
+    options = settings.get("options", {})
+    return {"case": case_name, "what": what,
+            "options": ",".join(f"{k}={v}" for k, v in options.items()) or "default",
+            "n": n, "samples_per_s": rate,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "peak_gpu_mb": torch.cuda.max_memory_allocated() / 2**20
             if torch.cuda.is_available() else 0.0,
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
-            "torch": torch.__version__, "threads": torch.get_num_threads()}
+            "torch": torch.__version__, "threads": torch.get_num_threads(),
+            "load_1min": load, "cpus": os.cpu_count()}
 
 
-def run_all(out: str | Path, device: str, data_root) -> pd.DataFrame:
-    config = yaml.safe_load(CONFIG.read_text())
-    jobs = [(what, case) for case in config["cases"] for what in MEASURES[:3]]
-    jobs.append(("fid_features", "fid_mnist"))
-    rows = []
-    for what, case in jobs:
-        command = [sys.executable, "-m", "vaebench", "bench", "--measure", what, "--case", case,
-                   "--device", device] + (["--data-root", str(data_root)] if data_root else [])
-        result = subprocess.run(command, capture_output=True, text=True, check=True)
-        rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
-    frame = pd.DataFrame(rows)
-    standard = frame[frame.what == "train_standard"].set_index("case").samples_per_s
-    frame["speedup_vs_standard"] = [
-        row.samples_per_s / standard[row.case] if row.what == "train_vaebench" else float("nan")
-        for row in frame.itertuples()]
+def measure_in_subprocess(what: str, case: str, device: str, data_root) -> dict:
+    command = [sys.executable, "-m", "vaebench", "bench", "--measure", what, "--case", case,
+               "--device", device] + (["--data-root", str(data_root)] if data_root else [])
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def jobs(config: dict, only: list[str] | None) -> list[tuple[str, str]]:
+    """(what, case) in order: each case's measures back to back, so their ratios share a load."""
+    listed = [(what, name) for name, case in config["cases"].items()
+              for what in case.get("measures", MEASURES[:3]) if not only or name in only]
+    return listed + ([("fid_features", "fid_mnist")] if not only or "fid_mnist" in only else [])
+
+
+def run_all(out: str | Path, device: str, data_root, only: list[str] | None = None
+            ) -> pd.DataFrame:
+    config = load_cases()
+    rows = [measure_in_subprocess(what, case, device, data_root)
+            for what, case in jobs(config, only)]
+    if config["startup"] and (not only or "startup" in only):
+        rows += startup.measure(config["startup"], device, data_root)
+    frame = with_ratios(pd.DataFrame(rows), config["cases"])
     atomic.write_csv(out, frame)
     plot(frame, Path(out).with_suffix(".png"))
+    return frame
+
+
+def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
+    """speedup_vs_standard: vaebench's loop / the standard recipe, same case;
+    speedup_vs_base: an option variant / its base case's vaebench loop (fp32, default layout)."""
+    vaebench_rows = frame[frame.what == "train_vaebench"].set_index("case").samples_per_s
+    standard = frame[frame.what == "train_standard"].set_index("case").samples_per_s
+
+    def ratio(row, table, key):
+        ok = row.what == "train_vaebench" and key in table.index
+        return row.samples_per_s / table[key] if ok else float("nan")
+
+    frame["speedup_vs_standard"] = [ratio(r, standard, r.case) for r in frame.itertuples()]
+    frame["speedup_vs_base"] = [ratio(r, vaebench_rows, cases.get(r.case, {}).get("variant_of"))
+                                for r in frame.itertuples()]
     return frame
 
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
     from vaebench import plots
 
-    fig, ax = plots.figure(figsize=(8, 3.5))
-    labels = [f"{row.case}\n{row.what}" for row in frame.itertuples()]
-    ax.barh(labels, frame.samples_per_s)
+    rates = frame.dropna(subset=["samples_per_s"])
+    fig, ax = plots.figure(figsize=(9, 0.32 * len(rates) + 1.5))
+    labels = [f"{row.case} {row.what}" for row in rates.itertuples()]
+    ax.barh(labels, rates.samples_per_s)
+    ax.invert_yaxis()
     ax.set(xscale="log", xlabel="samples (images) per second",
-           title=f"vaebench throughput on {frame.device.iloc[0]}, {frame.threads.iloc[0]} threads")
+           title=f"vaebench throughput on {rates.device.iloc[0]}, {rates.threads.iloc[0]} threads, "
+                 f"load {rates.load_1min.min():.1f}-{rates.load_1min.max():.1f}")
     plots.save(fig, path)

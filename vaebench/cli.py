@@ -132,7 +132,7 @@ def cmd_bench(args) -> None:
     if args.measure:
         print(json.dumps(bench.measure(args.measure, args.case, args.device, root)))
         return
-    frame = bench.run_all(args.out, args.device, root)
+    frame = bench.run_all(args.out, args.device, root, args.only)
     print(frame.to_string(index=False))
 
 
@@ -214,6 +214,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--out", default="results/perf/throughput.csv")
     bench.add_argument("--device", default="auto")
     bench.add_argument("--data-root")
+    bench.add_argument("--only", nargs="+", metavar="CASE",
+                       help="measure only these cases (names in benchmarks/perf/throughput.yaml, "
+                            "fid_mnist, startup)")
     bench.add_argument("--measure", choices=["train_vaebench", "train_standard", "evaluate",
                                              "fid_features"], help=argparse.SUPPRESS)
     bench.add_argument("--case", help=argparse.SUPPRESS)

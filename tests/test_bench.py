@@ -1,0 +1,49 @@
+"""The throughput benchmark's plumbing (not its speed): both recipes feed the same data, variants
+inherit their base case, ratios pair the right rows. Speed itself is only measured, by
+`vaebench bench` (results/perf/throughput.csv)."""
+
+import pandas as pd
+import torch
+
+from vaebench import bench, data, standard_recipe
+from vaebench.config import TrainConfig
+
+
+def test_standard_recipe_serves_the_same_images_as_vaebench():
+    cfg = TrainConfig.from_dict({"dataset": "standin_cifar10", "model": "dai_resnet",
+                                 "standin_size": 8, "batch_size": 4})
+    images, labels = data.load("standin_cifar10", "train", standin_size=8)
+    served = standard_recipe.dataset(cfg, 8, None)
+    x, label = served[5]
+    assert x.shape == (3, 32, 32) and label == labels[5]
+    assert torch.equal(x, data.to_float(images[5]))  # PIL + ToTensor == uint8 / 255
+
+
+def test_standard_recipe_for_sampled_data_is_a_predrawn_set():
+    cfg = TrainConfig.from_dict({"dataset": "noisy_curve", "model": "resnet_mlp",
+                                 "arch": {"latent_dim": 2}, "batch_size": 10})
+    batches = list(standard_recipe.loader(cfg, 30, None))
+    assert [b[0].shape for b in batches] == [(10, 2)] * 3
+
+
+def test_variants_inherit_their_base_case():
+    cases = bench.load_cases()["cases"]
+    base, bf16 = cases["dai2020_resnet_cifar"], cases["dai2020_resnet_cifar_bf16"]
+    assert bf16["train"] == {**base["train"], "precision": "bf16"}
+    assert bf16["images"] == base["images"]
+    assert bench.jobs({"cases": cases}, ["dai2020_resnet_cifar_bf16"]) == [
+        ("train_vaebench", "dai2020_resnet_cifar_bf16")]
+    for name, case in cases.items():  # every case builds a valid training config
+        cfg = bench.case_config(case, "cpu", None, case["images"])
+        assert cfg.model == case["train"]["model"], name
+
+
+def test_ratios_pair_each_row_with_its_baseline():
+    frame = pd.DataFrame({"case": ["a", "a", "a_bf16", "a"],
+                          "what": ["train_vaebench", "train_standard", "train_vaebench",
+                                   "evaluate"],
+                          "samples_per_s": [500.0, 100.0, 250.0, 9.0]})
+    out = bench.with_ratios(frame, {"a": {}, "a_bf16": {"variant_of": "a"}})
+    assert out.speedup_vs_standard.tolist()[0] == 5.0
+    assert out.speedup_vs_base.tolist()[2] == 0.5
+    assert out.speedup_vs_standard.isna().tolist() == [False, True, True, True]
