@@ -28,6 +28,9 @@ from vaebench.objective import batch_terms
 
 CONFIG = Path(__file__).resolve().parents[1] / "benchmarks" / "perf" / "throughput.yaml"
 MEASURES = ("train_vaebench", "train_standard", "evaluate", "fid_features")
+COLUMNS = ["case", "what", "options", "n", "samples_per_s", "seconds", "speedup_vs_standard",
+           "speedup_vs_base", "peak_rss_mb", "peak_gpu_mb", "device", "torch", "threads", "cpus",
+           "load_1min", "note"]
 
 
 def load_cases() -> dict:
@@ -173,7 +176,7 @@ def run_all(out: str | Path, device: str, data_root, only: list[str] | None = No
             for what, case in jobs(config, only)]
     if config["startup"] and (not only or "startup" in only):
         rows += startup.measure(config["startup"], device, data_root)
-    frame = with_ratios(pd.DataFrame(rows), config["cases"])
+    frame = with_ratios(pd.DataFrame(rows).reindex(columns=COLUMNS), config["cases"])
     atomic.write_csv(out, frame)
     plot(frame, Path(out).with_suffix(".png"))
     return frame
@@ -196,14 +199,20 @@ def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
 
 
 def plot(frame: pd.DataFrame, path: Path) -> None:
+    """Left: samples/s of every throughput row; right: the start-up rows, in seconds."""
     from vaebench import plots
 
     rates = frame.dropna(subset=["samples_per_s"])
-    fig, ax = plots.figure(figsize=(9, 0.32 * len(rates) + 1.5))
-    labels = [f"{row.case} {row.what}" for row in rates.itertuples()]
-    ax.barh(labels, rates.samples_per_s)
-    ax.invert_yaxis()
-    ax.set(xscale="log", xlabel="samples (images) per second",
-           title=f"vaebench throughput on {rates.device.iloc[0]}, {rates.threads.iloc[0]} threads, "
-                 f"load {rates.load_1min.min():.1f}-{rates.load_1min.max():.1f}")
+    times = frame.dropna(subset=["seconds"])
+    fig, (left, right) = plots.figure(ncols=2, figsize=(13, 0.32 * max(len(rates), 6) + 1.5),
+                                      width_ratios=[2, 1])
+    left.barh([f"{row.case} {row.what}" for row in rates.itertuples()], rates.samples_per_s)
+    left.invert_yaxis()
+    left.set(xscale="log" if len(rates) else "linear", xlabel="samples (images) per second",
+             title=f"{frame.device.iloc[0]}, {frame.threads.iloc[0]} threads, "
+                   f"load {frame.load_1min.min():.1f}-{frame.load_1min.max():.1f}")
+    right.barh(list(times.what), times.seconds)
+    right.invert_yaxis()
+    right.set(xlabel="seconds", title=f"one `vaebench train`: {times.case.iloc[0]}"
+              if len(times) else "start-up not measured")
     plots.save(fig, path)
