@@ -42,8 +42,10 @@ def test_ratios_pair_each_row_with_its_baseline():
     frame = pd.DataFrame({"case": ["a", "a", "a_bf16", "a"],
                           "what": ["train_vaebench", "train_standard", "train_vaebench",
                                    "evaluate"],
-                          "samples_per_s": [500.0, 100.0, 250.0, 9.0]})
+                          "samples_per_s": [500.0, 100.0, 250.0, 9.0],
+                          "samples_per_s_best": [600.0, 200.0, 300.0, 9.0]})
     out = bench.with_ratios(frame, {"a": {}, "a_bf16": {"variant_of": "a"}})
     assert out.speedup_vs_standard.tolist()[0] == 5.0
     assert out.speedup_vs_base.tolist()[2] == 0.5
+    assert out.best_vs_standard.tolist()[0] == 3.0
     assert out.speedup_vs_standard.isna().tolist() == [False, True, True, True]
