@@ -39,7 +39,8 @@ def _train(settings: dict, scale: str, out: Path, device: str, extra: list[str])
     """(process seconds, loop seconds) of one `vaebench train` run."""
     command = [sys.executable, "-m", "vaebench", "train", "--paper", settings["paper"],
                "--experiment", settings["experiment"], "--scale", scale, "--seed", "0",
-               "--out", str(out), "--device", device, *extra]
+               "--out", str(out), "--device", device, "--threads", str(settings["threads"]),
+               *extra]
     process = _wall(command)
     return process, json.loads((out / "done.json").read_text())["wall_seconds"]
 
@@ -48,7 +49,7 @@ def measure(settings: dict, device: str, data_root) -> list[dict]:
     name = f"{settings['paper']}/{settings['experiment']}"
     common = {"case": name, "device": "cpu" if device == "cpu" or not torch.cuda.is_available()
               else torch.cuda.get_device_name(), "torch": torch.__version__,
-              "threads": torch.get_num_threads(), "cpus": os.cpu_count()}
+              "threads": settings["threads"], "cpus": os.cpu_count()}
     if data_root:
         os.environ["VAEBENCH_DATA"] = str(data_root)
     rows = []
