@@ -221,6 +221,6 @@ def plot(frame: pd.DataFrame, path: Path) -> None:
                    f"load {frame.load_1min.min():.1f}-{frame.load_1min.max():.1f}")
     right.barh(list(times.what), times.seconds)
     right.invert_yaxis()
-    right.set(xlabel="seconds", title=f"one `vaebench train`: {times.case.iloc[0]}"
+    right.set(xlabel="seconds", title=f"vaebench train\n{times.case.iloc[0]}"
               if len(times) else "start-up not measured")
     plots.save(fig, path)
