@@ -27,8 +27,10 @@ def benchmarks_dir() -> Path:
 
 
 def specified_papers() -> list[str]:
-    """Papers that have a benchmarks/<paper>.yaml."""
-    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml"))
+    """Papers that have a benchmarks/<paper>.yaml (a *.fragment.yaml is a piece of a paper's
+    spec written on a branch, to be pasted into it when merging, not a paper)."""
+    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml")
+                  if not path.name.endswith(".fragment.yaml"))
 
 
 def check_scale(scale: str) -> str:
