@@ -115,6 +115,15 @@ def prepare_dataset(name: str, root, download: bool, stamp: str | None) -> None:
         atomic.write_json(stamp, {"dataset": name, "root": str(root), **counts})
 
 
+def cmd_prepare_celeba(args) -> None:
+    from vaebench import celeba
+
+    celeba.check_variant(args.crop, args.resize)
+    provenance = celeba.prepare(data.resolve_data_root(args.data_root), args.crop, args.resize,
+                                Path(args.out))
+    print(f"wrote {args.out}: {provenance}")
+
+
 def cmd_fid_reference(args) -> None:
     from vaebench.fid_reference import compute_reference
 
@@ -199,6 +208,14 @@ def build_parser() -> argparse.ArgumentParser:
     ds.add_argument("--download", action="store_true", help="with --prepare: allow download")
     ds.add_argument("--stamp", help="with --prepare: write this JSON file when the data is ok")
     ds.set_defaults(func=cmd_datasets)
+
+    cel = sub.add_parser("prepare-celeba", help="crop and resize CelebA once into a cache file")
+    cel.add_argument("--crop", default="crop128", help="crop128 (Dai & Wipf) | crop140 (WAE)")
+    cel.add_argument("--resize", default="bilinear", help="nearest | bilinear | bicubic")
+    cel.add_argument("--out", required=True, help="the .pt to write, e.g. "
+                     "results/data/celeba_crop128_bilinear.pt")
+    cel.add_argument("--data-root")
+    cel.set_defaults(func=cmd_prepare_celeba)
 
     ref = sub.add_parser("fid-reference", help="FID statistics of N images of a dataset split")
     ref.add_argument("dataset")

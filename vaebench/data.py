@@ -1,4 +1,5 @@
-"""Dataset registry: mnist, fashion_mnist, cifar10, cifar100, svhn (file formats in readers.py).
+"""Dataset registry: mnist, fashion_mnist, cifar10, cifar100, svhn (file formats in readers.py),
+and the CelebA variants (face crop x resize mode, prepared once into a cache: celeba.py).
 
 Image datasets are uint8 tensors [N, C, H, W] that live on the training device;
 sampled datasets (synthetic distributions, e.g. points on a hypersphere) draw a fresh float batch
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaebench import readers, samplers
+from vaebench import celeba, readers, samplers
 from vaebench.errors import UserError
 
 DEFAULT_DATA_ROOT = "data"
@@ -32,8 +33,11 @@ class DatasetInfo:
     shape: tuple[int, int, int]  # C, H, W
     folder: str  # where torchvision puts it under the data root ("" = the root itself)
     files: dict[str, tuple[str, ...]]  # split -> files in <root>/<folder>
-    reader: Callable[[Path, tuple[str, ...]], tuple[np.ndarray, np.ndarray]]
-    download: Callable[[Path], None]  # fetches every split into the data root
+    reader: Callable[[Path, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] | None
+    download: Callable[[Path], None] | None  # fetches every split into the data root (None: no)
+    # datasets with their own layout and preparation (CelebA): (root, split) -> (images, labels)
+    loader: Callable[[Path, str], tuple[torch.Tensor, torch.Tensor]] | None = None
+    make_standin: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]] | None = None  # n, seed
 
 
 def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
@@ -70,6 +74,14 @@ REGISTRY = {
                                                    "test": ("test_32x32.mat",)},
                         readers.read_svhn, _torchvision_download("SVHN", split_kwarg="split")),
 }
+# CelebA: no download (torchvision's Google Drive source is rate-limited; the user provides it).
+for _name, (_crop, _resize) in celeba.VARIANTS.items():
+    REGISTRY[_name] = DatasetInfo(
+        _name, (3, celeba.SIZE, celeba.SIZE), "celeba", {"train": ("img_align_celeba",),
+                                                         "test": ("img_align_celeba",)},
+        reader=None, download=None,
+        loader=partial(celeba.load_split, crop=_crop, resize=_resize),
+        make_standin=partial(celeba.standin, _crop, _resize))
 STANDIN_PREFIX = "standin_"
 
 
@@ -106,6 +118,18 @@ def dataset_info(name: str) -> DatasetInfo:
     return REGISTRY[base]
 
 
+def can_download(name: str) -> bool:
+    return is_sampled(name) or dataset_info(name).download is not None
+
+
+def missing_reason(name: str, root: str | Path | None = None) -> str:
+    """One line for a dataset that is not here and cannot be downloaded: where, and the fix."""
+    if name.removeprefix(STANDIN_PREFIX) in celeba.VARIANTS:
+        return celeba.missing_message(resolve_data_root(root))
+    return (f"dataset {name} not found under {resolve_data_root(root)}; set data_root or "
+            "VAEBENCH_DATA to a folder holding it")
+
+
 def is_available(name: str, root: str | Path | None = None) -> bool:
     """Whether the dataset can be had without downloading."""
     if is_sampled(name):
@@ -124,7 +148,10 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
         raise UserError(f"unknown split '{split}' for dataset '{name}'; use 'train' or 'test'")
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
-        return standin(info.shape, standin_size, seed=0 if split == "train" else 1)
+        make = info.make_standin or partial(standin, info.shape)
+        return make(standin_size, 0 if split == "train" else 1)
+    if info.loader is not None:
+        return info.loader(resolve_data_root(root), split)
     folder = resolve_data_root(root) / info.folder
     if not is_available(name, root):
         if not download:

@@ -27,8 +27,10 @@ def benchmarks_dir() -> Path:
 
 
 def specified_papers() -> list[str]:
-    """Papers that have a benchmarks/<paper>.yaml."""
-    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml"))
+    """Papers that have a benchmarks/<paper>.yaml (a *.fragment.yaml is a piece of a paper's
+    spec written on a branch, to be pasted into it when merging, not a paper)."""
+    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml")
+                  if not path.name.endswith(".fragment.yaml"))
 
 
 def check_scale(scale: str) -> str:
@@ -75,6 +77,7 @@ def validate_spec(spec, path) -> None:
         for experiment in _all_listed(grids):
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
+        _check_data(artifact.get("data") or [], name, fail)
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:
@@ -89,6 +92,18 @@ def validate_spec(spec, path) -> None:
                 run_config(spec, name, scale, overrides["seeds"][0])
             except UserError as exc:
                 fail(f"experiment '{name}', scale '{scale}': {exc}")
+
+
+def _check_data(listed, name: str, fail) -> None:
+    from vaebench import data  # the registry; imported here to keep spec loading light
+
+    if isinstance(listed, dict) and set(listed) != set(SCALES):
+        fail(f"artifact '{name}': data per scale must list {', '.join(SCALES)}")
+    for dataset in _all_listed(listed):
+        try:
+            data.dataset_info(dataset)
+        except UserError as exc:
+            fail(f"artifact '{name}': {exc}")
 
 
 def merge(base: dict, overrides: dict) -> dict:
@@ -197,10 +212,18 @@ def artifact_runs(spec: dict, name: str, scale: str, runs_root="results/runs") -
             for seed in seeds(spec, experiment, scale)]
 
 
+def artifact_data(spec: dict, name: str, scale: str) -> list[str]:
+    """Datasets the artifact's builder reads itself (its `data:` entry, a list or a mapping per
+    scale like `experiments:`), e.g. the CelebA variants of Asperti & Trentin's Fig. 7."""
+    listed = artifact(spec, name).get("data") or []
+    return list(listed[check_scale(scale)] if isinstance(listed, dict) else listed)
+
+
 def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
-    """Datasets the artifact's runs read (empty for analytic artifacts)."""
+    """Datasets the artifact's runs and builder read (empty for analytic artifacts)."""
     return sorted({run_config(spec, e, scale, seeds(spec, e, scale)[0]).dataset
-                   for e in artifact_experiments(spec, name, scale)})
+                   for e in artifact_experiments(spec, name, scale)}
+                  | set(artifact_data(spec, name, scale)))
 
 
 def fid_references(spec: dict, name: str, scale: str) -> list[str]:

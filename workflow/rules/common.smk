@@ -15,6 +15,7 @@ SCALE = config["scale"]
 # jobs through the environment rather than `params:` (a changed param re-runs a job).
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
 os.environ["VAEBENCH_DATA"] = DATA_ROOT
+os.environ["VAEBENCH_CACHE"] = "results/data"  # prepared datasets (CelebA): rule celeba_cache
 os.environ["VAEBENCH_DEVICE"] = config["device"]
 # The interpreter that runs Snakemake has vaebench installed (pip/venv users, CI); under
 # `--sdm conda` each rule's own environment provides `python`.
@@ -31,7 +32,11 @@ def skip_reason(paper, artifact):
     if not vb_artifacts.implemented(paper, artifact):
         return "not implemented yet"
     for dataset in vb_spec.artifact_datasets(SPECS[paper], artifact, SCALE):
-        if not (config["download"] or vb_data.is_available(dataset, DATA_ROOT)):
+        if vb_data.is_available(dataset, DATA_ROOT):
+            continue
+        if not vb_data.can_download(dataset):  # CelebA: the user provides it
+            return vb_data.missing_reason(dataset, DATA_ROOT)
+        if not config["download"]:
             return (f"dataset {dataset} not found under {DATA_ROOT}; set data_root or "
                     f"VAEBENCH_DATA, or --config download=true")
     return None
@@ -43,12 +48,24 @@ SKIPPED = [(p, a, skip_reason(p, a)) for p, a in ARTIFACTS if skip_reason(p, a) 
 
 
 def artifact_inputs(wildcards):
-    """done.json of every run the artifact aggregates (one training job each), and the FID
-    reference statistics it compares images with."""
+    """done.json of every run the artifact aggregates (one training job each), the FID
+    reference statistics it compares images with, and the datasets it reads itself."""
     spec = SPECS[wildcards.paper]
     runs = vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)
+    read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
+            if not d.startswith(vb_data.STANDIN_PREFIX)]
     return ([str(run / "done.json") for run in runs]
-            + vb_spec.fid_references(spec, wildcards.artifact, SCALE))
+            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read)
+
+
+def dataset_inputs(wildcards):
+    """A prepared dataset's cache file (CelebA), built by its own rule; nothing for the others."""
+    from vaebench import celeba as vb_celeba
+
+    if wildcards.dataset not in vb_celeba.VARIANTS:
+        return []
+    crop, resize = vb_celeba.VARIANTS[wildcards.dataset]
+    return [str(vb_celeba.cache_path(crop, resize, "results/data"))]
 
 
 def run_inputs(wildcards):

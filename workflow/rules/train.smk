@@ -1,7 +1,28 @@
 # One job per training run: (scale, paper, experiment, seed) -> a run directory ending in done.json.
 
 
+rule celeba_cache:
+    # CelebA cropped and resized once per (crop, resize); every job that trains on it reads this.
+    output:
+        "results/data/celeba_{crop}_{resize}.pt",
+    wildcard_constraints:
+        crop="crop128|crop140",
+        resize="nearest|bilinear|bicubic",
+    log:
+        "results/logs/data/celeba_{crop}_{resize}.log",
+    benchmark:
+        "results/benchmarks/data/celeba_{crop}_{resize}.tsv"
+    threads: workflow.cores
+    params:
+        python=PYTHON,
+    shell:
+        "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
+        " --resize {wildcards.resize} --out {output} > {log} 2>&1"
+
+
 rule dataset:
+    input:
+        dataset_inputs,
     output:
         "results/data/{dataset}.json",
     log:
