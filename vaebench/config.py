@@ -25,6 +25,8 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
+    lr_decay_every: int | None = None  # step decay: lr × lr_decay_factor every N epochs
+    lr_decay_factor: float = 0.5  # (Dai & Wipf's and Asperti & Trentin's lr_fac)
     kl_weight: float = 1.0
     kl_warmup_epochs: int = 0  # linear KL warm-up from 0 to kl_weight over these epochs
     train_subset: int | None = None  # first N training images (None: all)
@@ -63,6 +65,10 @@ class TrainConfig:
     def validate(self) -> None:
         checks = [
             (self.lr > 0, f"lr must be > 0, got {self.lr}"),
+            (self.lr_decay_every is None or self.lr_decay_every >= 1,
+             f"lr_decay_every must be >= 1 or null, got {self.lr_decay_every}"),
+            (0 < self.lr_decay_factor <= 1,
+             f"lr_decay_factor must be in (0, 1], got {self.lr_decay_factor}"),
             (self.objective in ("vae", "ae"), f"objective must be vae or ae, got "
                                               f"'{self.objective}'"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaebench import readers, samplers
+from vaebench import jpeg, readers, samplers
 from vaebench.errors import UserError
 
 DEFAULT_DATA_ROOT = "data"
@@ -34,6 +34,8 @@ class DatasetInfo:
     files: dict[str, tuple[str, ...]]  # split -> files in <root>/<folder>
     reader: Callable[[Path, tuple[str, ...]], tuple[np.ndarray, np.ndarray]]
     download: Callable[[Path], None]  # fetches every split into the data root
+    # applied to the images of every split after reading (e.g. the authors' JPEG round trip)
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 
 
 def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
@@ -69,6 +71,10 @@ REGISTRY = {
     "svhn": DatasetInfo("svhn", (3, 32, 32), "", {"train": ("train_32x32.mat",),
                                                    "test": ("test_32x32.mat",)},
                         readers.read_svhn, _torchvision_download("SVHN", split_kwarg="split")),
+    # CIFAR-10 as the two-stage VAE code saw it: through a JPEG round trip (vaebench.jpeg)
+    "cifar10_jpeg": DatasetInfo("cifar10_jpeg", (3, 32, 32), "cifar-10-batches-py",
+                                _CIFAR10_FILES, partial(readers.read_cifar, label_key="labels"),
+                                _torchvision_download("CIFAR10"), transform=jpeg.round_trip),
 }
 STANDIN_PREFIX = "standin_"
 
@@ -124,7 +130,8 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
         raise UserError(f"unknown split '{split}' for dataset '{name}'; use 'train' or 'test'")
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
-        return standin(info.shape, standin_size, seed=0 if split == "train" else 1)
+        return _transformed(info, *standin(info.shape, standin_size,
+                                           seed=0 if split == "train" else 1))
     folder = resolve_data_root(root) / info.folder
     if not is_available(name, root):
         if not download:
@@ -135,7 +142,11 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
                 f"fetch it with torchvision")
         _download(info, resolve_data_root(root))
     images, labels = info.reader(folder, info.files[split])
-    return torch.from_numpy(images), torch.from_numpy(labels)
+    return _transformed(info, torch.from_numpy(images), torch.from_numpy(labels))
+
+
+def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):
+    return (images if info.transform is None else info.transform(images)), labels
 
 
 def _download(info: DatasetInfo, root: Path) -> None:

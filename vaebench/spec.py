@@ -148,16 +148,26 @@ def run_config(spec: dict, experiment: str, scale: str, seed: int,
 
         values = resolve_references(values, lambda ref: reference_value(
             other_run(ref["from"]), ref["metric"], ref.get("at", "last")))
-        if values.get("init_from"):
-            values["init_from"] = str(other_run(values["init_from"]))
+        for mapping, key in _run_links(values):
+            mapping[key] = str(other_run(mapping[key]))
     return TrainConfig.from_dict(values)
+
+
+def _run_links(values: dict) -> list[tuple[dict, str]]:
+    """(mapping, key) of every option that names another experiment's run: `init_from`, and
+    `dataset_args: {codes_from: ...}` of the latent_codes dataset (a two-stage VAE's second
+    stage). dataset_args is copied first, so resolving never edits the cached spec."""
+    links = [(values, "init_from")]
+    if isinstance(values.get("dataset_args"), dict) and "codes_from" in values["dataset_args"]:
+        values["dataset_args"] = dict(values["dataset_args"])
+        links.append((values["dataset_args"], "codes_from"))
+    return [(mapping, key) for mapping, key in links if mapping.get(key)]
 
 
 def _references(values) -> set[str]:
     found = set()
     resolve_references(values, lambda ref: found.add(ref["from"]))
-    if values.get("init_from"):
-        found.add(values["init_from"])
+    found.update(mapping[key] for mapping, key in _run_links(values))
     return found
 
 

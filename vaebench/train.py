@@ -140,6 +140,13 @@ def kl_weight_at(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
     return cfg.kl_weight * min(1.0, progress)
 
 
+def lr_at(cfg: TrainConfig, epoch: int) -> float:
+    """Step decay, as the two-stage VAE code: lr · factor^floor(epoch / every)."""
+    if cfg.lr_decay_every is None:
+        return cfg.lr
+    return cfg.lr * cfg.lr_decay_factor ** (epoch // cfg.lr_decay_every)
+
+
 def train_epoch(run: Run, batches) -> dict:
     """One pass over the data. Loss sums stay on the device: one host sync per epoch."""
     cfg = run.cfg
@@ -151,6 +158,8 @@ def train_epoch(run: Run, batches) -> dict:
     log_trajectory = cfg.trajectory and run.epoch < (cfg.trajectory_epochs or cfg.epochs)
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
     run.likelihood.on_epoch(run.epoch)
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr_at(cfg, run.epoch)
     for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.model, run.likelihood, x,
                             kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
