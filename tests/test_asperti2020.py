@@ -1,15 +1,23 @@
 """Asperti & Trentin 2020: the two-stage ResNet VAE, its second stage on the first stage's
 codes, the JPEG option, latent normalisation, and the artifacts built from tiny runs."""
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
+from scipy.linalg import sqrtm
 
 from vaebench import data, jpeg
+from vaebench import latent_normalisation as norm
+from vaebench import spec as specs
+from vaebench.artifacts import asperti2020, build
 from vaebench.config import TrainConfig
 from vaebench.errors import UserError
+from vaebench.fid_lowrank import frechet_distance_lowrank
+from vaebench.fid_reference import compute_reference
 from vaebench.models import build_model
 from vaebench.train import lr_at, train
+from vaebench.verdict import read_artifact_csv
 
 
 def stage1_config(**extra) -> dict:
@@ -111,3 +119,115 @@ def test_jpeg_round_trip_changes_pixels_deterministically():
     assert 0 < difference.mean() < 10  # lossy but close
     loaded, _ = data.load("standin_cifar10_jpeg", "test", standin_size=16)
     assert torch.equal(loaded, once)
+
+
+# ---------------------------------------------------------------- latent normalisation
+
+
+def test_latent_adjustment_follows_the_code_formula():
+    # Var(μ_j) = 1 for both variables, σ = 0.5 everywhere: the code's "variance law" is
+    # mean(Var μ + E σ) = 1.5 (E σ, not E σ² = 0.25, which would give 1.25).
+    mu = torch.tensor([[1.0, -1.0], [-1.0, 1.0]] * 50)
+    logvar = torch.full_like(mu, 2 * torch.log(torch.tensor(0.5)).item())
+    shrunk = 0.5 * mu  # a second stage with an evident variance loss: (1 − .25) / .25 = 3 > .25
+    assert norm.latent_adjustment(mu, logvar, shrunk) == pytest.approx(1.5 ** 0.5)
+    assert norm.latent_adjustment(mu, logvar, shrunk, "sigma2") == pytest.approx(1.25 ** 0.5)
+    # no variance loss (ẑ a shifted copy of μ): no adjustment, as the code's `if` says
+    assert norm.latent_adjustment(mu, logvar, mu + 0.1) is None
+
+
+def test_normalised_codes_have_the_target_spread_per_batch():
+    z = torch.cat([torch.randn(100, 4) * 0.3, torch.randn(100, 4) * 3.0])
+    out = norm.normalise_codes(z, 2.0, batch=100)
+    for part in out.split(100):
+        assert part.std(dim=0, unbiased=False).mean() == pytest.approx(2.0, rel=1e-5)
+    assert torch.allclose(out[:100] / z[:100], (out[:100] / z[:100])[0, 0].expand(100, 4))
+
+
+def test_rescaled_reconstructions_regain_the_pixel_spread():
+    images = 0.3 + 0.4 * torch.rand(64, 3, 4, 4)  # away from 0 and 1: no clipping
+    blurred = 0.5 + 0.2 * (images - 0.5)  # a variance loss
+    fixed = norm.rescale_reconstructions(blurred, images)
+    spread = lambda x: x.std(dim=0, unbiased=False).mean()  # noqa: E731
+    assert spread(fixed) == pytest.approx(float(spread(images)), rel=1e-5)
+    # the code keeps the reconstructions' own per-pixel mean
+    assert torch.allclose(fixed.mean(dim=0), blurred.mean(dim=0), atol=1e-6)
+
+
+# ---------------------------------------------------------------- FID
+
+
+def test_lowrank_frechet_distance_is_exact():
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(5, 8))
+    reference = rng.normal(size=(200, 8)) * 2 + 1
+    mu_ref, sigma_ref = reference.mean(0), np.cov(reference, rowvar=False)
+    mu, sigma = features.mean(0), np.cov(features, rowvar=False)
+    root = sqrtm(sigma_ref)
+    exact = (np.sum((mu - mu_ref) ** 2) + np.trace(sigma) + np.trace(sigma_ref)
+             - 2 * np.trace(sqrtm(root @ sigma @ root)).real)
+    assert frechet_distance_lowrank(features, mu_ref, sigma_ref) == pytest.approx(exact, rel=1e-8)
+
+
+# ---------------------------------------------------------------- the artifact
+
+
+class MeanPool:
+    """Stand-in for Inception (as in test_fid_reference): pooled pixels, fixed projections."""
+
+    def __init__(self):
+        self.projection = torch.randn(3 * 8 * 8, 16, generator=torch.Generator().manual_seed(0))
+
+    def __call__(self, batch):
+        small = torch.nn.functional.adaptive_avg_pool2d(batch, 8).flatten(1)
+        return [(small @ self.projection)[:, :, None, None]]
+
+
+def test_table2_from_tiny_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(asperti2020, "inception_network", lambda device: MeanPool())
+    spec = specs.load_spec("asperti2020")
+    for experiment in ["s1_learned", "s1_computed", "s2_learned", "s2_computed"]:
+        cfg = specs.run_config(spec, experiment, "smoke", 0, {"device": "cpu"}, "results/runs")
+        train(cfg, specs.run_dir("results/runs", "smoke", "asperti2020", experiment, 0),
+              progress=False)
+    reference = specs.fid_references(spec, "table2", "smoke")[0]
+    compute_reference("standin_cifar10_jpeg", "test", 32, reference, model=MeanPool())
+    out = build("asperti2020", "table2", "smoke")
+    frame = read_artifact_csv(out)
+    replicated = frame[frame.model == "2S-VAE, computed gamma"].set_index("metric")
+    assert set(asperti2020.METRICS) <= set(replicated.index)
+    assert (replicated.loc[asperti2020.FIDS, "replicated"] > 0).all()
+    in_yaml = next(r for r in spec["artifacts"]["table2"]["reported"]["rows"]
+                   if r.get("variant") == "computed")
+    assert float(replicated.loc["variance_law", "reported"]) == in_yaml["variance_law"]
+    reference_only = frame[frame.model.str.startswith("RAE")]
+    assert reference_only.replicated.isna().all() and len(reference_only) == 3
+    assert set(frame.verdict) == {"not-comparable"}
+    assert (frame.fid_n == 32).all() and (frame.fid_split == "test").all()
+    assert out.with_suffix(".png").exists()
+    runs = pd.read_csv(out.with_name("table2_runs.csv"))
+    assert sorted(runs.variant) == ["computed", "learned"]
+
+
+def synthetic_runs(gen2_learned: float, gen2_computed: float) -> pd.DataFrame:
+    return pd.DataFrame({"variant": ["learned", "learned", "computed", "computed"],
+                         "GEN-2": [gen2_learned, gen2_learned + 1, gen2_computed,
+                                   gen2_computed + 1], "converged": [True] * 4})
+
+
+@pytest.mark.parametrize("learned, computed, scale, verdict", [
+    (73.0, 70.0, "quick", "qualitative-match"),
+    (70.0, 73.0, "quick", "differs"),
+    (73.0, 70.0, "smoke", "not-comparable"),
+])
+def test_gen2_claim_verdict(learned, computed, scale, verdict):
+    reported = {"gen2_computed_better": True, "gen2_computed_better_source": "Table 2"}
+    claim = asperti2020.gen2_claim(synthetic_runs(learned, computed), reported, scale)
+    assert claim["verdict"] == verdict
+
+
+def test_gen2_claim_waits_for_converged_runs():
+    runs = synthetic_runs(73.0, 70.0).assign(converged=[True, False, True, True])
+    reported = {"gen2_computed_better": True, "gen2_computed_better_source": "Table 2"}
+    assert asperti2020.gen2_claim(runs, reported, "paper")["verdict"] == "not-converged"

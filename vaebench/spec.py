@@ -215,9 +215,14 @@ def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
 
 def fid_references(spec: dict, name: str, scale: str) -> list[str]:
     """results/fid/<dataset>_<split>_n<N>.npz files an artifact compares images with (its
-    `fid: {dataset, split, n: {scale: N}}` entry); computed once by their own rule."""
+    `fid: {dataset, split, n: {scale: N}}` entry; dataset and n may each be one value or a
+    mapping per scale, e.g. a stand-in at smoke); computed once by their own rule."""
     entry = artifact(spec, name).get("fid")
     if not entry:
         return []
-    n = entry["n"][check_scale(scale)] if isinstance(entry["n"], dict) else entry["n"]
-    return [f"results/fid/{entry['dataset']}_{entry.get('split', 'test')}_n{n}.npz"]
+    n, dataset = (per_scale(entry[key], scale) for key in ("n", "dataset"))
+    return [f"results/fid/{dataset}_{entry.get('split', 'test')}_n{n}.npz"]
+
+
+def per_scale(value, scale: str):
+    return value[check_scale(scale)] if isinstance(value, dict) else value
