@@ -1,6 +1,8 @@
 """Asperti & Trentin 2020: the two-stage ResNet VAE, its second stage on the first stage's
 codes, the JPEG option, latent normalisation, and the artifacts built from tiny runs."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from scipy.linalg import sqrtm
 from vaebench import data, jpeg
 from vaebench import latent_normalisation as norm
 from vaebench import spec as specs
-from vaebench.artifacts import asperti2020, build
+from vaebench.artifacts import asperti2020, asperti2020_latents, build
 from vaebench.config import TrainConfig
 from vaebench.errors import UserError
 from vaebench.fid_lowrank import frechet_distance_lowrank
@@ -231,3 +233,39 @@ def test_gen2_claim_waits_for_converged_runs():
     runs = synthetic_runs(73.0, 70.0).assign(converged=[True, False, True, True])
     reported = {"gen2_computed_better": True, "gen2_computed_better_source": "Table 2"}
     assert asperti2020.gen2_claim(runs, reported, "paper")["verdict"] == "not-converged"
+
+
+# ---------------------------------------------------------------- figures 4-6
+
+
+def test_variables_are_classified_by_the_band():
+    band = {"active_below": 0.2, "inactive_above": 0.95}
+    counts = asperti2020_latents.classify(np.array([0.01, 0.19, 0.2, 0.8, 0.95, 1.0]), band)
+    assert counts == {"active": 2, "inactive": 2, "undecided": 2}
+
+
+def test_activation_epochs_counts_the_epochs_where_variables_wake_up():
+    assert asperti2020_latents.activation_epochs([0, 0, 1, 1, 3, 3, 4]) == 3
+    assert asperti2020_latents.activation_epochs([5, 5, 5]) == 0
+    assert asperti2020_latents.activation_epochs([2, 1, 2]) == 1
+
+
+def test_first_epoch_and_figure6_from_a_logged_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    cfg = TrainConfig.from_dict({**stage1_config(epochs=3, trajectory=True,
+                                                 trajectory_epochs=2, batch_size=16)})
+    run = specs.run_dir("results/runs", "smoke", "asperti2020", "s1_computed", 0)
+    train(cfg, run, progress=False)
+    means = asperti2020_latents.epoch_means(run)
+    assert list(means.index) == [1, 2] and means.shape[1] == 6  # 2 logged epochs, 6 latents
+    trajectory = pd.read_csv(run / "trajectory.csv")
+    first = trajectory.filter(like="mean_sigma2_").iloc[:4]  # 64 images / 16 = 4 minibatches
+    assert np.allclose(means.loc[1].to_numpy(), first.mean().to_numpy())
+    for name in ("figure5", "figure6"):
+        frame = read_artifact_csv(build("asperti2020", name, "smoke"))
+        assert set(frame.verdict) == {"not-comparable"}
+        assert Path(f"results/asperti2020/{name}.png").exists()
+    figure5 = read_artifact_csv(Path("results/asperti2020/figure5.csv")).set_index("metric")
+    total = sum(figure5.loc[f"{kind}_after_epoch1", "replicated"]
+                for kind in ("active", "undecided", "inactive"))
+    assert total == 6
