@@ -60,8 +60,11 @@ def evaluate_variants(spec: dict, name: str, scale: str, runs: list[Path]) -> pd
     device = eval_device()
     inception = inception_network(device)
     index = run_index(runs)
+    listed = specs.artifact_experiments(spec, name, scale)  # a scale may run fewer variants
     rows = []
     for variant, parts in art["variants"].items():
+        if parts["stage1"] not in listed:
+            continue
         for seed in specs.seeds(spec, parts["stage1"], scale):
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             metrics = evaluate(stage1, stage2, reference, options, inception, device)
