@@ -306,3 +306,21 @@ def test_table5_compares_inact_with_both_definitions():
     assert at_2e4.loc["inactive", "reported"] == at_2e4.loc["inactive_code", "reported"]
     assert at_2e4.loc["inactive", "verdict"] == "match"
     assert rows[rows.lr == 1e-4].reported.isna().all()  # not in the (synthetic) reported rows
+
+
+def test_second_stage_reads_a_snapshot_of_the_first(tmp_path):
+    first = tmp_path / "stage1"
+    train(TrainConfig.from_dict(stage1_config(epochs=2, keep_checkpoints_every=1)), first,
+          progress=False)
+    assert (first / "snapshots" / "epoch1.pt").exists()
+    assert (first / "snapshots" / "epoch2.pt").exists()
+    from vaebench import latent_codes
+
+    final, _ = latent_codes.posterior(str(first))
+    assert torch.equal(latent_codes.posterior(str(first), 2)[0], final)
+    assert not torch.allclose(latent_codes.posterior(str(first), 1)[0], final)
+    cfg = stage2_config(first, epochs=1)
+    cfg["dataset_args"] = {**cfg["dataset_args"], "codes_epoch": 1}
+    assert train(TrainConfig.from_dict(cfg), tmp_path / "s2", progress=False)["epochs"] == 1
+    with pytest.raises(UserError, match="codes_epoch needs keep_checkpoints_every"):
+        latent_codes.posterior(str(first), 7)

@@ -34,6 +34,7 @@ class TrainConfig:
     steps_per_epoch: int = 100  # sampled datasets: fresh batches per "epoch"
     eval_size: int = 10_000  # sampled datasets: points drawn once for the latent statistics
     checkpoint_every: int = 5  # epochs between checkpoints (and always at the end)
+    keep_checkpoints_every: int | None = None  # also keep snapshots/epoch<N>.pt every N epochs
     trajectory: bool = False  # log per-minibatch Var(μ_j) and E[σ_j²]
     trajectory_epochs: int | None = None  # only during the first N epochs (None: all)
     probe_per_class: bool = False  # log μ, log σ² of one image per class after every minibatch
@@ -76,6 +77,8 @@ class TrainConfig:
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
             (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
             (self.checkpoint_every >= 1, "checkpoint_every must be >= 1"),
+            (self.keep_checkpoints_every is None or self.keep_checkpoints_every >= 1,
+             "keep_checkpoints_every must be >= 1 or null"),
             (self.steps_per_epoch >= 1 and self.eval_size >= 2,
              "steps_per_epoch must be >= 1 and eval_size >= 2"),
             (self.train_subset is None or self.train_subset >= 2,

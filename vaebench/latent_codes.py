@@ -19,11 +19,18 @@ from vaebench.errors import UserError
 NAME = "latent_codes"
 
 
-def _run(codes_from) -> Path:
-    run = Path(str(codes_from))
-    if not (run / "checkpoint.pt").exists():
-        raise UserError(f"latent_codes: no first-stage checkpoint at {run / 'checkpoint.pt'}; "
-                        f"train that run first (list it under needs: and codes_from:)")
+def _checkpoint(codes_epoch: int | None) -> str:
+    from vaebench.train import snapshot_name
+
+    return "checkpoint.pt" if codes_epoch is None else snapshot_name(int(codes_epoch))
+
+
+def _run(codes_from, codes_epoch: int | None = None) -> Path:
+    run, name = Path(str(codes_from)), _checkpoint(codes_epoch)
+    if not (run / name).exists():
+        raise UserError(f"latent_codes: no first-stage checkpoint at {run / name}; train that "
+                        f"run first (list it under needs: and codes_from:; a codes_epoch needs "
+                        f"keep_checkpoints_every in that run)")
     return run
 
 
@@ -32,29 +39,33 @@ def encoding_device() -> torch.device:
 
 
 @cache
-def posterior(codes_from: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """μ_z and σ_z (CPU float tensors [N, k]) of the first stage's training images."""
+def posterior(codes_from: str, codes_epoch: int | None = None):
+    """μ_z and σ_z (CPU float tensors [N, k]) of the first stage's training images, with its
+    final weights or, given `codes_epoch`, those of its snapshot after that epoch."""
     from vaebench import data
     from vaebench import runs as run_files
     from vaebench.latent_stats import posterior_moments
 
     device = encoding_device()
-    model, _, cfg = run_files.load_model(_run(codes_from), str(device))
+    model, _, cfg = run_files.load_model(_run(codes_from, codes_epoch), str(device),
+                                         _checkpoint(codes_epoch))
     images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download, cfg.standin_size)
     mu, logvar = posterior_moments(model, images[:cfg.train_subset].to(device),
                                    cfg.eval_batch_size)
     return mu.cpu(), (0.5 * logvar).exp().cpu()
 
 
-def shape(codes_from: str) -> tuple[int]:
+def shape(codes_from: str, codes_epoch: int | None = None) -> tuple[int]:
     """(k,): the latent size of the first stage's model."""
     from vaebench import runs as run_files
 
-    return (run_files.load_model(_run(codes_from))[0].latent_dim,)
+    run = _run(codes_from, codes_epoch)
+    return (run_files.load_model(run, checkpoint=_checkpoint(codes_epoch))[0].latent_dim,)
 
 
-def sample(n: int, generator: torch.Generator, codes_from: str) -> torch.Tensor:
+def sample(n: int, generator: torch.Generator, codes_from: str,
+           codes_epoch: int | None = None) -> torch.Tensor:
     """n codes z = μ_z + σ_z·ε of training images drawn uniformly, from `generator` only."""
-    mu, sd = posterior(str(codes_from))
+    mu, sd = posterior(str(codes_from), codes_epoch)
     rows = torch.randint(len(mu), (n,), generator=generator)
     return mu[rows] + sd[rows] * torch.randn(n, mu.shape[1], generator=generator)

@@ -221,6 +221,19 @@ def save_checkpoint(run: Run, out_dir: Path) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+def snapshot_name(epoch: int) -> str:
+    return f"snapshots/epoch{epoch}.pt"
+
+
+def save_snapshot(run: Run, out_dir: Path) -> None:
+    """The weights (model, likelihood, config) after this epoch, kept for evaluation along
+    training (e.g. FID every 50 epochs); written before the checkpoint, so a resumed run that
+    repeats no epoch has every snapshot."""
+    state = {"model": run.model.state_dict(), "likelihood": run.likelihood.state_dict(),
+             "epoch": run.epoch, "config": run.cfg.to_dict()}
+    atomic.write_with(out_dir / snapshot_name(run.epoch), lambda tmp: torch.save(state, tmp))
+
+
 def initialise_from(run: Run, source: str) -> None:
     """Start from another run's trained weights (model and likelihood, not the optimiser)."""
     path = Path(source) / "checkpoint.pt"
@@ -346,6 +359,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
         if not show:  # a log file instead of a terminal: one line per epoch
             print(f"epoch {run.epoch}/{cfg.epochs} loss {row['loss']:.5g} nll {row['nll']:.5g} "
                   f"kl {row['kl']:.4g} ({row['seconds']:.1f}s)", flush=True)
+        if cfg.keep_checkpoints_every and run.epoch % cfg.keep_checkpoints_every == 0:
+            save_snapshot(run, out_dir)
         if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
             save_checkpoint(run, out_dir)
     bar.close()

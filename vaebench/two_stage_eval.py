@@ -78,10 +78,11 @@ def generated_codes(stage1, stage2, likelihood2, adjust, options: EvalOptions, d
 
 
 def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
-             inception, device: str = "cpu") -> dict:
-    """REC / GEN-1 / GEN-2 FIDs, mse, variance laws and inactive counts of one two-stage VAE."""
+             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt") -> dict:
+    """REC / GEN-1 / GEN-2 FIDs, mse, variance laws and inactive counts of one two-stage VAE
+    (the first stage's final weights, or a snapshot of them along training)."""
     torch.manual_seed(options.seed)
-    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device)
+    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
     stage2, likelihood2, _ = run_files.load_model(stage2_run, device)
     images = data.to_float(fid_reference.reference_images(
         cfg.dataset, options.split, options.n, cfg.data_root, cfg.download).to(device))
