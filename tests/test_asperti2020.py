@@ -12,7 +12,13 @@ from scipy.linalg import sqrtm
 from vaebench import data, jpeg
 from vaebench import latent_normalisation as norm
 from vaebench import spec as specs
-from vaebench.artifacts import asperti2020, asperti2020_latents, asperti2020_lr, build
+from vaebench.artifacts import (
+    asperti2020,
+    asperti2020_latents,
+    asperti2020_lr,
+    asperti2020_training,
+    build,
+)
 from vaebench.config import TrainConfig
 from vaebench.errors import UserError
 from vaebench.fid_lowrank import frechet_distance_lowrank
@@ -324,3 +330,56 @@ def test_second_stage_reads_a_snapshot_of_the_first(tmp_path):
     assert train(TrainConfig.from_dict(cfg), tmp_path / "s2", progress=False)["epochs"] == 1
     with pytest.raises(UserError, match="codes_epoch needs keep_checkpoints_every"):
         latent_codes.posterior(str(first), 7)
+
+
+# ---------------------------------------------------------------- table 1 / figure 2
+
+
+def along_training(rec: list, gen1: list, gen2: list) -> pd.DataFrame:
+    return pd.DataFrame({"epochs": [50, 100, 150], "REC": rec, "GEN-1": gen1, "GEN-2": gen2,
+                         "converged": [True] * 3})
+
+
+ART1 = {"reported": {"fids_fall_along_training": True, "gen2_below_gen1_at_end": True,
+                     "claims_source": "Table 1"}}
+
+
+def test_table1_claims_on_falling_fids():
+    table = along_training([120, 90, 75], [135, 100, 95], [145, 103, 93])
+    verdicts = {r["metric"]: r["verdict"] for r in asperti2020_training.claims(table, ART1,
+                                                                               "paper")}
+    assert verdicts == {"fids_fall_along_training": "qualitative-match",
+                        "gen2_below_gen1_at_end": "qualitative-match"}
+
+
+def test_table1_claims_fail_when_a_fid_rises():
+    table = along_training([120, 90, 75], [95, 100, 135], [145, 103, 140])
+    verdicts = {r["metric"]: r["verdict"] for r in asperti2020_training.claims(table, ART1,
+                                                                               "paper")}
+    assert set(verdicts.values()) == {"differs"}
+
+
+def test_reported_variance_law_stands_beside_both_definitions():
+    line = {"variance_law": 0.5, "inact": 3}
+    assert asperti2020.reported_value(line, "variance_law_code") == 0.5
+    assert asperti2020.reported_value(line, "variance_law") == 0.5
+    assert asperti2020.reported_value(line, "mse") is None
+
+
+def test_table1_from_a_snapshot_and_its_second_stage(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(asperti2020, "inception_network", lambda device: MeanPool())
+    monkeypatch.setattr(asperti2020_training, "inception_network", lambda device: MeanPool())
+    spec = specs.load_spec("asperti2020")
+    for experiment in ["s1_computed", "s2_snap1"]:
+        cfg = specs.run_config(spec, experiment, "smoke", 0, {"device": "cpu"}, "results/runs")
+        train(cfg, specs.run_dir("results/runs", "smoke", "asperti2020", experiment, 0),
+              progress=False)
+    reference = specs.fid_references(spec, "table1", "smoke")[0]
+    compute_reference("standin_cifar10_jpeg", "test", 16, reference, model=MeanPool())
+    frame = read_artifact_csv(build("asperti2020", "table1", "smoke"))
+    at_1 = frame[frame.epochs == "1"].set_index("metric")
+    assert set(asperti2020_training.METRICS) <= set(at_1.index)
+    assert at_1.reported.isna().all()  # the paper reports epochs 50, 100, ...: none at epoch 1
+    assert set(frame[frame.epochs == "all"].metric) == {"fids_fall_along_training",
+                                                          "gen2_below_gen1_at_end"}

@@ -83,13 +83,19 @@ def tolerance_for(metric: str, tolerances: dict) -> float:
     return float(tolerances.get(metric, 0.0))
 
 
+def reported_value(line: dict, metric: str):
+    """A reported number for a metric; the paper's variance law and inactive count (printed by
+    the code, which used E σ) stand beside both our definitions (E σ² and the code's E σ)."""
+    return line.get(metric.removesuffix("_code"))
+
+
 def variant_rows(reported: dict, table: pd.DataFrame, tolerances: dict, scale: str) -> list:
     """Replicated rows of one reported line (every metric), or reported-only rows."""
     keys = {"model": reported["model"], "epochs": reported["epochs"]}
     runs = table[table.variant == reported.get("variant", "")]
     converged = bool(len(runs)) and bool(runs.converged.all())
-    metrics = METRICS if len(runs) else [m for m in METRICS if m in reported]
-    return [row(keys, metric, reported.get(metric),
+    metrics = METRICS if len(runs) else [m for m in METRICS if m in reported]  # reported only
+    return [row(keys, metric, reported_value(reported, metric),
                 runs[metric].tolist() if len(runs) else [],
                 tolerance=tolerance_for(metric, tolerances), scale=scale,
                 converged=converged, source=reported["source"]) for metric in metrics]
