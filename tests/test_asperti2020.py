@@ -383,3 +383,10 @@ def test_table1_from_a_snapshot_and_its_second_stage(tmp_path, monkeypatch):
     assert at_1.reported.isna().all()  # the paper reports epochs 50, 100, ...: none at epoch 1
     assert set(frame[frame.epochs == "all"].metric) == {"fids_fall_along_training",
                                                           "gen2_below_gen1_at_end"}
+
+
+def test_new_options_left_off_keep_an_old_runs_identity():
+    old = TrainConfig.from_dict(stage1_config()).identity()
+    assert "lr_decay_every" not in old and "keep_checkpoints_every" not in old
+    decayed = TrainConfig.from_dict(stage1_config(lr_decay_every=3)).identity()
+    assert decayed["lr_decay_every"] == 3

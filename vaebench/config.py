@@ -10,6 +10,10 @@ from dataclasses import asdict, dataclass, field, fields
 from vaebench.errors import UserError
 
 MACHINE_KEYS = ("device", "data_root", "download")
+# Options added after runs already existed, with the value that means "off": at that value they
+# stay out of a run's identity, so adding them does not make Snakemake retrain every finished run.
+LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
+                     "keep_checkpoints_every": None}
 
 
 @dataclass(frozen=True)
@@ -98,4 +102,5 @@ class TrainConfig:
     def identity(self) -> dict:
         """What makes two runs the same run: every option but where the data and the compute
         are (a run resumed on another machine, or with the data moved, is still the same run)."""
-        return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS}
+        return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS
+                and not (key in LATER_OPTIONS_OFF and value == LATER_OPTIONS_OFF[key])}
