@@ -383,6 +383,14 @@ def test_table1_from_a_snapshot_and_its_second_stage(tmp_path, monkeypatch):
     assert at_1.reported.isna().all()  # the paper reports epochs 50, 100, ...: none at epoch 1
     assert set(frame[frame.epochs == "all"].metric) == {"fids_fall_along_training",
                                                           "gen2_below_gen1_at_end"}
+    monkeypatch.setattr(asperti2020_training, "evaluate", None)  # figure2 must not re-evaluate
+    figure = read_artifact_csv(build("asperti2020", "figure2", "smoke"))
+    pd.testing.assert_frame_equal(figure, frame)
+    assert Path("results/asperti2020/figure2.png").exists()
+    assert specs.artifacts_read(spec, "figure2") == ["results/asperti2020/table1.csv"]
+    with pytest.raises(UserError, match="rebuild table1"):  # a smoke table1, a quick figure2
+        asperti2020_training.figure2(spec, "figure2", "quick", [],
+                                     Path("results/asperti2020/figure2.csv"))
 
 
 def test_new_options_left_off_keep_an_old_runs_identity():

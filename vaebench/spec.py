@@ -75,6 +75,9 @@ def validate_spec(spec, path) -> None:
         for experiment in _all_listed(grids):
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
+        for other in artifact.get("from_artifacts", []):
+            if other not in spec["artifacts"]:
+                fail(f"artifact '{name}' reads artifact '{other}', which is not defined")
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:
@@ -226,3 +229,10 @@ def fid_references(spec: dict, name: str, scale: str) -> list[str]:
 
 def per_scale(value, scale: str):
     return value[check_scale(scale)] if isinstance(value, dict) else value
+
+
+def artifacts_read(spec: dict, name: str) -> list[str]:
+    """CSVs of other artifacts of the same paper that this one plots (`from_artifacts:`), so that
+    an expensive evaluation (e.g. FID along training) runs once for a table and its figure."""
+    return [f"results/{spec['paper']}/{other}.csv"
+            for other in artifact(spec, name).get("from_artifacts", [])]

@@ -22,9 +22,10 @@ from vaebench.artifacts.asperti2020 import (
     run_index,
     tolerance_for,
 )
+from vaebench.errors import UserError
 from vaebench.train import snapshot_name
 from vaebench.two_stage_eval import evaluate
-from vaebench.verdict import row
+from vaebench.verdict import read_artifact_csv, row
 
 PAPER = "asperti2020"
 METRICS = FIDS + ["mse", "variance_law", "variance_law_code", "inactive", "inactive_code"]
@@ -93,7 +94,12 @@ def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
 
 
 def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    frame = build_table(spec, name, scale, runs, out)
+    """Table 1's rows as curves: read from table1.csv (`from_artifacts`), not re-evaluated."""
+    frame = read_artifact_csv(out.with_name("table1.csv"))
+    if set(frame.scale) != {scale}:
+        raise UserError(f"{out.with_name('table1.csv')} was built at scale "
+                        f"{', '.join(map(str, set(frame.scale)))}, not {scale}; rebuild table1")
+    atomic.write_csv(out, frame)
     plot_curves(frame, spec, scale, out.with_suffix(".png"), "Fig. 2")
 
 

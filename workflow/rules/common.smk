@@ -48,7 +48,8 @@ def artifact_inputs(wildcards):
     spec = SPECS[wildcards.paper]
     runs = vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)
     return ([str(run / "done.json") for run in runs]
-            + vb_spec.fid_references(spec, wildcards.artifact, SCALE))
+            + vb_spec.fid_references(spec, wildcards.artifact, SCALE)
+            + vb_spec.artifacts_read(spec, wildcards.artifact))
 
 
 def run_inputs(wildcards):
