@@ -10,9 +10,11 @@ from dataclasses import asdict, dataclass, field, fields
 from vaebench.errors import UserError
 
 MACHINE_KEYS = ("device", "data_root", "download")
-# Speed options added after runs existed: left out of a run's identity while at their default,
-# so every earlier run (and its Snakemake config hash) stays the same run.
-SPEED_DEFAULTS = {"precision": "fp32", "channels_last": False, "compile": False}
+# Options added after runs already existed, with the value that means "off": at that value they
+# stay out of a run's identity, so adding them does not make Snakemake retrain every finished run.
+LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
+                     "keep_checkpoints_every": None,
+                     "precision": "fp32", "channels_last": False, "compile": False}
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,8 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 128
     lr: float = 1e-3
+    lr_decay_every: int | None = None  # step decay: lr × lr_decay_factor every N epochs
+    lr_decay_factor: float = 0.5  # (Dai & Wipf's and Asperti & Trentin's lr_fac)
     kl_weight: float = 1.0
     kl_warmup_epochs: int = 0  # linear KL warm-up from 0 to kl_weight over these epochs
     train_subset: int | None = None  # first N training images (None: all)
@@ -35,6 +39,7 @@ class TrainConfig:
     steps_per_epoch: int = 100  # sampled datasets: fresh batches per "epoch"
     eval_size: int = 10_000  # sampled datasets: points drawn once for the latent statistics
     checkpoint_every: int = 5  # epochs between checkpoints (and always at the end)
+    keep_checkpoints_every: int | None = None  # also keep snapshots/epoch<N>.pt every N epochs
     trajectory: bool = False  # log per-minibatch Var(μ_j) and E[σ_j²]
     trajectory_epochs: int | None = None  # only during the first N epochs (None: all)
     probe_per_class: bool = False  # log μ, log σ² of one image per class after every minibatch
@@ -69,6 +74,10 @@ class TrainConfig:
     def validate(self) -> None:
         checks = [
             (self.lr > 0, f"lr must be > 0, got {self.lr}"),
+            (self.lr_decay_every is None or self.lr_decay_every >= 1,
+             f"lr_decay_every must be >= 1 or null, got {self.lr_decay_every}"),
+            (0 < self.lr_decay_factor <= 1,
+             f"lr_decay_factor must be in (0, 1], got {self.lr_decay_factor}"),
             (self.objective in ("vae", "ae"), f"objective must be vae or ae, got "
                                               f"'{self.objective}'"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
@@ -76,6 +85,8 @@ class TrainConfig:
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
             (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
             (self.checkpoint_every >= 1, "checkpoint_every must be >= 1"),
+            (self.keep_checkpoints_every is None or self.keep_checkpoints_every >= 1,
+             "keep_checkpoints_every must be >= 1 or null"),
             (self.steps_per_epoch >= 1 and self.eval_size >= 2,
              "steps_per_epoch must be >= 1 and eval_size >= 2"),
             (self.train_subset is None or self.train_subset >= 2,
@@ -98,4 +109,4 @@ class TrainConfig:
         """What makes two runs the same run: every option but where the data and the compute
         are (a run resumed on another machine, or with the data moved, is still the same run)."""
         return {key: value for key, value in self.to_dict().items() if key not in MACHINE_KEYS
-                and not (key in SPEED_DEFAULTS and value == SPEED_DEFAULTS[key])}
+                and not (key in LATER_OPTIONS_OFF and value == LATER_OPTIONS_OFF[key])}

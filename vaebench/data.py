@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaebench import celeba, readers, samplers
+from vaebench import celeba, jpeg, readers, samplers
 from vaebench.errors import UserError
 
 DEFAULT_DATA_ROOT = "data"
@@ -38,6 +38,8 @@ class DatasetInfo:
     # datasets with their own layout and preparation (CelebA): (root, split) -> (images, labels)
     loader: Callable[[Path, str], tuple[torch.Tensor, torch.Tensor]] | None = None
     make_standin: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]] | None = None  # n, seed
+    # applied to the images of every split after reading (e.g. the authors' JPEG round trip)
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None
 
 
 def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
@@ -73,6 +75,10 @@ REGISTRY = {
     "svhn": DatasetInfo("svhn", (3, 32, 32), "", {"train": ("train_32x32.mat",),
                                                    "test": ("test_32x32.mat",)},
                         readers.read_svhn, _torchvision_download("SVHN", split_kwarg="split")),
+    # CIFAR-10 as the two-stage VAE code saw it: through a JPEG round trip (vaebench.jpeg)
+    "cifar10_jpeg": DatasetInfo("cifar10_jpeg", (3, 32, 32), "cifar-10-batches-py",
+                                _CIFAR10_FILES, partial(readers.read_cifar, label_key="labels"),
+                                _torchvision_download("CIFAR10"), transform=jpeg.round_trip),
 }
 # CelebA: no download (torchvision's Google Drive source is rate-limited; the user provides it).
 for _name, (_crop, _resize) in celeba.VARIANTS.items():
@@ -149,7 +155,7 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
         make = info.make_standin or partial(standin, info.shape)
-        return make(standin_size, 0 if split == "train" else 1)
+        return _transformed(info, *make(standin_size, 0 if split == "train" else 1))
     if info.loader is not None:
         return info.loader(resolve_data_root(root), split)
     folder = resolve_data_root(root) / info.folder
@@ -162,7 +168,11 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
                 f"fetch it with torchvision")
         _download(info, resolve_data_root(root))
     images, labels = info.reader(folder, info.files[split])
-    return torch.from_numpy(images), torch.from_numpy(labels)
+    return _transformed(info, torch.from_numpy(images), torch.from_numpy(labels))
+
+
+def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):
+    return (images if info.transform is None else info.transform(images)), labels
 
 
 def _download(info: DatasetInfo, root: Path) -> None:

@@ -32,8 +32,9 @@ def config(run: Path):
     return TrainConfig.from_dict(yaml.safe_load((Path(run) / "config.yaml").read_text()))
 
 
-def load_model(run: Path, device: str = "cpu"):
-    """(model, likelihood, config) of a finished run, in eval mode, from its checkpoint."""
+def load_model(run: Path, device: str = "cpu", checkpoint: str = "checkpoint.pt"):
+    """(model, likelihood, config) of a finished run, in eval mode, from its checkpoint (or a
+    snapshot, e.g. `snapshots/epoch50.pt`)."""
     from vaebench import data
     from vaebench.likelihoods import build_likelihood
     from vaebench.models import build_model
@@ -42,7 +43,10 @@ def load_model(run: Path, device: str = "cpu"):
     likelihood = build_likelihood(cfg.likelihood, **cfg.likelihood_args)
     model = build_model(cfg.model, data.data_shape(cfg.dataset, cfg.dataset_args),
                         likelihood.params_per_dim, **cfg.arch)
-    state = torch.load(Path(run) / "checkpoint.pt", map_location=device, weights_only=False)
+    path = Path(run) / checkpoint
+    if not path.exists():
+        raise UserError(f"no {checkpoint} in {run}; train that run first")
+    state = torch.load(path, map_location=device, weights_only=False)
     model.load_state_dict(state["model"])
     likelihood.load_state_dict(state["likelihood"])
     return model.to(device).eval(), likelihood.to(device).eval(), cfg

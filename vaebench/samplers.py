@@ -61,3 +61,18 @@ def noisy_curve_sample(n: int, generator: torch.Generator, amplitude: float = 0.
 
 
 register("noisy_curve", noisy_curve_shape, noisy_curve_sample)
+
+
+def _latent_codes_shape(**args):
+    from vaebench import latent_codes  # imported late: it reads runs, which import data
+
+    return latent_codes.shape(**args)
+
+
+def _latent_codes_sample(n, generator, **args):
+    from vaebench import latent_codes
+
+    return latent_codes.sample(n, generator, **args)
+
+
+register("latent_codes", _latent_codes_shape, _latent_codes_sample)

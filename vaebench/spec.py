@@ -78,6 +78,9 @@ def validate_spec(spec, path) -> None:
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
         _check_data(artifact.get("data") or [], name, fail)
+        for other in artifact.get("from_artifacts", []):
+            if other not in spec["artifacts"]:
+                fail(f"artifact '{name}' reads artifact '{other}', which is not defined")
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:
@@ -163,16 +166,26 @@ def run_config(spec: dict, experiment: str, scale: str, seed: int,
 
         values = resolve_references(values, lambda ref: reference_value(
             other_run(ref["from"]), ref["metric"], ref.get("at", "last")))
-        if values.get("init_from"):
-            values["init_from"] = str(other_run(values["init_from"]))
+        for mapping, key in _run_links(values):
+            mapping[key] = str(other_run(mapping[key]))
     return TrainConfig.from_dict(values)
+
+
+def _run_links(values: dict) -> list[tuple[dict, str]]:
+    """(mapping, key) of every option that names another experiment's run: `init_from`, and
+    `dataset_args: {codes_from: ...}` of the latent_codes dataset (a two-stage VAE's second
+    stage). dataset_args is copied first, so resolving never edits the cached spec."""
+    links = [(values, "init_from")]
+    if isinstance(values.get("dataset_args"), dict) and "codes_from" in values["dataset_args"]:
+        values["dataset_args"] = dict(values["dataset_args"])
+        links.append((values["dataset_args"], "codes_from"))
+    return [(mapping, key) for mapping, key in links if mapping.get(key)]
 
 
 def _references(values) -> set[str]:
     found = set()
     resolve_references(values, lambda ref: found.add(ref["from"]))
-    if values.get("init_from"):
-        found.add(values["init_from"])
+    found.update(mapping[key] for mapping, key in _run_links(values))
     return found
 
 
@@ -228,9 +241,21 @@ def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
 
 def fid_references(spec: dict, name: str, scale: str) -> list[str]:
     """results/fid/<dataset>_<split>_n<N>.npz files an artifact compares images with (its
-    `fid: {dataset, split, n: {scale: N}}` entry); computed once by their own rule."""
+    `fid: {dataset, split, n: {scale: N}}` entry; dataset and n may each be one value or a
+    mapping per scale, e.g. a stand-in at smoke); computed once by their own rule."""
     entry = artifact(spec, name).get("fid")
     if not entry:
         return []
-    n = entry["n"][check_scale(scale)] if isinstance(entry["n"], dict) else entry["n"]
-    return [f"results/fid/{entry['dataset']}_{entry.get('split', 'test')}_n{n}.npz"]
+    n, dataset = (per_scale(entry[key], scale) for key in ("n", "dataset"))
+    return [f"results/fid/{dataset}_{entry.get('split', 'test')}_n{n}.npz"]
+
+
+def per_scale(value, scale: str):
+    return value[check_scale(scale)] if isinstance(value, dict) else value
+
+
+def artifacts_read(spec: dict, name: str) -> list[str]:
+    """CSVs of other artifacts of the same paper that this one plots (`from_artifacts:`), so that
+    an expensive evaluation (e.g. FID along training) runs once for a table and its figure."""
+    return [f"results/{spec['paper']}/{other}.csv"
+            for other in artifact(spec, name).get("from_artifacts", [])]

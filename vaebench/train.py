@@ -142,6 +142,13 @@ def kl_weight_at(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
     return cfg.kl_weight * min(1.0, progress)
 
 
+def lr_at(cfg: TrainConfig, epoch: int) -> float:
+    """Step decay, as the two-stage VAE code: lr · factor^floor(epoch / every)."""
+    if cfg.lr_decay_every is None:
+        return cfg.lr
+    return cfg.lr * cfg.lr_decay_factor ** (epoch // cfg.lr_decay_every)
+
+
 def train_epoch(run: Run, batches) -> dict:
     """One pass over the data. Loss sums stay on the device: one host sync per epoch."""
     cfg = run.cfg
@@ -153,6 +160,8 @@ def train_epoch(run: Run, batches) -> dict:
     log_trajectory = cfg.trajectory and run.epoch < (cfg.trajectory_epochs or cfg.epochs)
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
     run.likelihood.on_epoch(run.epoch)
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr_at(cfg, run.epoch)
     for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.forward, run.likelihood, x,
                             kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
@@ -212,6 +221,19 @@ def save_checkpoint(run: Run, out_dir: Path) -> None:
     atomic.write_with(out_dir / "checkpoint.pt", lambda tmp: torch.save(run.state(), tmp))
     if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(run.epoch):
         os.kill(os.getpid(), signal.SIGKILL)
+
+
+def snapshot_name(epoch: int) -> str:
+    return f"snapshots/epoch{epoch}.pt"
+
+
+def save_snapshot(run: Run, out_dir: Path) -> None:
+    """The weights (model, likelihood, config) after this epoch, kept for evaluation along
+    training (e.g. FID every 50 epochs); written before the checkpoint, so a resumed run that
+    repeats no epoch has every snapshot."""
+    state = {"model": run.model.state_dict(), "likelihood": run.likelihood.state_dict(),
+             "epoch": run.epoch, "config": run.cfg.to_dict()}
+    atomic.write_with(out_dir / snapshot_name(run.epoch), lambda tmp: torch.save(state, tmp))
 
 
 def initialise_from(run: Run, source: str) -> None:
@@ -339,6 +361,8 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
         if not show:  # a log file instead of a terminal: one line per epoch
             print(f"epoch {run.epoch}/{cfg.epochs} loss {row['loss']:.5g} nll {row['nll']:.5g} "
                   f"kl {row['kl']:.4g} ({row['seconds']:.1f}s)", flush=True)
+        if cfg.keep_checkpoints_every and run.epoch % cfg.keep_checkpoints_every == 0:
+            save_snapshot(run, out_dir)
         if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
             save_checkpoint(run, out_dir)
     bar.close()

@@ -55,7 +55,8 @@ def artifact_inputs(wildcards):
     read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
             if not d.startswith(vb_data.STANDIN_PREFIX)]
     return ([str(run / "done.json") for run in runs]
-            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read)
+            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read
+            + vb_spec.artifacts_read(spec, wildcards.artifact))
 
 
 def dataset_inputs(wildcards):

@@ -1,0 +1,124 @@
+"""Evaluating a two-stage VAE (a first-stage run and the second-stage run on its codes) as
+Asperti & Trentin's code does (reference_code_facts.md §2.5): FID of reconstructions (REC),
+first-stage samples (GEN-1) and second-stage samples (GEN-2) against the reference statistics of
+N test images, the reconstruction mse, the variance law and the inactive variables.
+
+Every choice the code made is an `EvalOptions` field, recorded with each artifact row.
+"""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from vaebench import data, fid, fid_reference
+from vaebench import latent_normalisation as norm
+from vaebench import runs as run_files
+from vaebench.errors import UserError
+from vaebench.fid_lowrank import frechet_distance_lowrank
+from vaebench.latent_stats import posterior_moments, statistics_from_moments
+from vaebench.objective import reparameterise
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    n: int  # images per FID (reconstructed test images, samples of each stage)
+    split: str = "test"  # the reference split: the code's shuffled test images
+    latent_normalisation: str = "asperti_adjust"  # none | asperti_adjust | always (7965c70)
+    adjust_moment: str = "sigma"  # sigma: the code's E[σ]; sigma2: the paper's variance law
+    stage2_noise: bool = False  # Dai & Wipf add γ_z·ε to ẑ; Asperti & Trentin do not
+    rescale_reconstructions: bool = True  # the code's adjust1 (REC FID and mse on rescaled x̂)
+    reconstruct_from: str = "sample"  # the code's x̂ decodes z = μ + σε, not μ
+    batch: int = 100  # generation batch; GEN-2 codes are normalised per batch
+    seed: int = 0
+
+    @classmethod
+    def from_dict(cls, values: dict, n: int) -> "EvalOptions":
+        try:
+            options = cls(n=n, **values)
+        except TypeError as exc:
+            raise UserError(f"evaluation options: {exc}") from None
+        if options.latent_normalisation not in norm.MODES:
+            raise UserError(f"latent_normalisation must be one of {', '.join(norm.MODES)}")
+        if options.reconstruct_from not in ("sample", "mean"):
+            raise UserError("reconstruct_from must be sample or mean")
+        return options
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@torch.no_grad()
+def decode_images(model, likelihood, z: torch.Tensor, batch: int) -> torch.Tensor:
+    return torch.cat([likelihood.mean(model.decode(part)).float().clamp(0, 1)
+                      for part in z.split(batch)])
+
+
+@torch.no_grad()
+def second_stage_reconstruction(stage2, mu: torch.Tensor) -> torch.Tensor:
+    """ẑ(μ_z): the second stage's encoder sampled, then its decoder (the code's reconstruct2)."""
+    mu_u, logvar_u = stage2.encode(mu)
+    return stage2.decode(reparameterise(mu_u, logvar_u))
+
+
+@torch.no_grad()
+def generated_codes(stage1, stage2, likelihood2, adjust, options: EvalOptions, device):
+    """GEN-1 and GEN-2 latent codes (N each), adjusted as `options` say."""
+    k = stage1.latent_dim
+    eps = torch.randn(options.n, k, device=device)
+    gen1 = eps * adjust if adjust is not None else eps
+    z_hat = stage2.decode(torch.randn(options.n, stage2.latent_dim, device=device))
+    if options.stage2_noise:
+        z_hat = z_hat + likelihood2.sigma() * torch.randn_like(z_hat)
+    if options.latent_normalisation == "always":
+        z_hat = norm.normalise_codes(z_hat, 1.0, options.batch)
+    elif adjust is not None:
+        z_hat = norm.normalise_codes(z_hat, adjust, options.batch)
+    return gen1, z_hat
+
+
+def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
+             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt") -> dict:
+    """REC / GEN-1 / GEN-2 FIDs, mse, variance laws and inactive counts of one two-stage VAE
+    (the first stage's final weights, or a snapshot of them along training)."""
+    torch.manual_seed(options.seed)
+    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
+    stage2, likelihood2, _ = run_files.load_model(stage2_run, device)
+    images = data.to_float(fid_reference.reference_images(
+        cfg.dataset, options.split, options.n, cfg.data_root, cfg.download).to(device))
+    mu, logvar = posterior_moments(stage1, images, options.batch)
+    z = mu if options.reconstruct_from == "mean" else reparameterise(mu, logvar)
+    recons = decode_images(stage1, likelihood1, z, options.batch)
+    if options.rescale_reconstructions:
+        recons = norm.rescale_reconstructions(recons, images)
+    adjust = None
+    if options.latent_normalisation == "asperti_adjust":
+        adjust = norm.latent_adjustment(mu, logvar, second_stage_reconstruction(stage2, mu),
+                                        options.adjust_moment)
+    gen1_codes, gen2_codes = generated_codes(stage1, stage2, likelihood2, adjust, options, device)
+    samples = {"REC": recons,
+               "GEN-1": decode_images(stage1, likelihood1, gen1_codes, options.batch),
+               "GEN-2": decode_images(stage1, likelihood1, gen2_codes, options.batch)}
+    result = {name: fid_of(x, reference, inception, device) for name, x in samples.items()}
+    return {**result, **latent_summary(mu, logvar), "mse": float((images - recons).pow(2).mean()),
+            "latent_adjustment": adjust if adjust is not None else float("nan")}
+
+
+def fid_of(images: torch.Tensor, reference: Path, inception, device: str) -> float:
+    """FID against stored statistics; a sample smaller than the feature dimension (smoke scale)
+    takes the exact low-rank route (vaebench.fid_lowrank) instead of a D×D square root."""
+    mu_ref, sigma_ref, _ = fid.load_statistics(reference)
+    features = fid.inception_features(images, inception, device=device)
+    if len(features) <= features.shape[1]:
+        return frechet_distance_lowrank(features, mu_ref, sigma_ref)
+    mu, sigma = fid.activation_statistics(features)
+    return fid.frechet_distance(mu, sigma, mu_ref, sigma_ref)
+
+
+def latent_summary(mu: torch.Tensor, logvar: torch.Tensor) -> dict:
+    """Variance law (paper: E[σ²]; code: E[σ]) and inactive variables under both definitions."""
+    stats = statistics_from_moments(mu, logvar)
+    return {"variance_law": float(stats.variance_law.mean()),
+            "variance_law_code": float(norm.variance_law(mu.double(), logvar.double(), "sigma")),
+            "inactive": int(stats.inactive_sigma2.sum()),
+            "inactive_code": int(stats.inactive_sigma.sum())}
