@@ -26,8 +26,10 @@ rule artifact:
         artifact_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
-        csv="results/{paper}/{artifact}.csv",
-        png="results/{paper}/{artifact}.png",
+        csv=report("results/{paper}/{artifact}.csv", caption="../report/artifact_table.rst",
+                   category="{paper}", subcategory="{artifact}", labels=table_labels),
+        png=report("results/{paper}/{artifact}.png", caption="../report/artifact_figure.rst",
+                   category="{paper}", subcategory="{artifact}", labels=figure_labels),
     log:
         "results/logs/artifact/{paper}/{artifact}.log",
     benchmark:
@@ -47,7 +49,7 @@ rule summary:
     input:
         csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
     output:
-        "results/summary.csv",
+        report("results/summary.csv", caption="../report/summary.rst", category="Summary"),
         "results/REPLICATION.md",
     log:
         "results/logs/summary.log",
