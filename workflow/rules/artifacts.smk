@@ -11,6 +11,9 @@ rule fid_reference:
         "results/logs/fid/{dataset}_{split}_n{n}.log",
     benchmark:
         "results/benchmarks/fid/{dataset}_{split}_n{n}.tsv"
+    resources:
+        runtime=job_runtime("fid_reference"),
+        mem_mb=job_mem_mb("fid_reference"),
     params:
         python=PYTHON,
         device=FID_DEVICE,
@@ -35,6 +38,9 @@ rule artifact:
     benchmark:
         "results/benchmarks/artifact/{paper}/{artifact}.tsv"
     threads: config["train_threads"]
+    resources:
+        runtime=job_runtime("artifact"),
+        mem_mb=job_mem_mb("artifact"),
     params:
         python=PYTHON,
         scale=SCALE,
