@@ -46,6 +46,8 @@ def test_smoke_targets_run_through_sbatch(tmp_path, data_root):
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--workflow-profile", "workflow/profiles/slurm",
          *TARGETS, "--set-resources", "train:gpu=0", "fid_reference:gpu=0",
+         # one idle node answers at once: poll after 5 s, not the plugin's 40 (CI time)
+         "--slurm-init-seconds-before-status-checks", "5",
          "--config", "scale=smoke", f"data_root={data_root}"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1200)
     assert result.returncode == 0, result.stderr[-3000:]
