@@ -20,6 +20,10 @@ for _key in ("download", "train_threads"):
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
+# `snakemake --report results/report.html`: figures, reported-vs-replicated tables, summary
+report: "workflow/report/workflow.rst"
+
+
 wildcard_constraints:
     paper=r"[a-z]+\d{4}",
     artifact=r"[a-z][a-z0-9_]*",
@@ -30,6 +34,8 @@ wildcard_constraints:
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/resources.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/artifacts.smk"
 include: "workflow/rules/perf.smk"

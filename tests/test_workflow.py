@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests import report_probe
 from tests.conftest import REPO
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2"]
@@ -50,6 +51,50 @@ def test_smoke_dag_end_to_end(workdir, data_root):
 
     again = snakemake(workdir, "-n", "--config", "scale=smoke", f"data_root={data_root}")
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_report_shows_every_figure_and_table_with_its_claim(workdir, data_root, tmp_path):
+    if report_probe.chromium() is None and not report_probe.browser_required():
+        pytest.skip("chromium not installed: cannot check that the report renders "
+                    "(apt-get install chromium)")
+    assert report_probe.chromium(), f"chromium missing but {report_probe.REQUIRE_ENV}=1"
+    config = ["--config", "scale=smoke", f"data_root={data_root}"]
+    assert snakemake(workdir, *config).returncode == 0  # nothing to do after the test above
+    report = workdir / "results" / "report.html"
+    made = snakemake(workdir, "--report", str(report), *config)
+    assert made.returncode == 0, made.stderr[-3000:]
+
+    results = report_probe.report_results(report)
+    built = read_summary(workdir).query("verdict != 'skipped'")
+    assert built.shape[0] > 10 and "results/summary.csv" in results
+    for (paper, artifact), row in built.iterrows():
+        figure = results[f"results/{paper}/{artifact}.png"]
+        table = results[f"results/{paper}/{artifact}.csv"]
+        assert figure["mime_type"] == "image/png" and table["mime_type"] == "text/csv"
+        assert row.claim in caption_text(figure["caption"]), (paper, artifact)
+        assert figure["labels"]["verdict"] == table["labels"]["verdict"] == row.verdict
+
+    sizes = report_probe.rendered_image_sizes(report, tmp_path)
+    pngs = {f"results/{paper}/{artifact}.png" for paper, artifact in built.index}
+    assert set(sizes) == pngs, sizes.get("error")
+    assert all(width > 100 and height > 100 for width, height in sizes.values()), sizes
+
+    # the probe can fail: an image the browser cannot decode is reported as 0 x 0
+    broken = tmp_path / "broken.html"
+    first = results[min(pngs)]["data_uri"]
+    header = first.index("base64,") + len("base64,")  # garble the PNG signature onwards
+    broken.write_text(report.read_text().replace(first, first[:header] + "A" * 64
+                                                 + first[header + 64:], 1))
+    assert report_probe.rendered_image_sizes(broken, tmp_path)[min(pngs)] == [0, 0]
+
+
+def caption_text(html: str) -> str:
+    """A caption's words: tags dropped, entities decoded, whitespace collapsed."""
+    import html as html_lib
+    import re
+
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", html)).split())
 
 
 @pytest.mark.slow

@@ -11,6 +11,9 @@ rule fid_reference:
         "results/logs/fid/{dataset}_{split}_n{n}.log",
     benchmark:
         "results/benchmarks/fid/{dataset}_{split}_n{n}.tsv"
+    resources:
+        runtime=job_runtime("fid_reference"),
+        mem_mb=job_mem_mb("fid_reference"),
     params:
         python=PYTHON,
         device=FID_DEVICE,
@@ -26,13 +29,18 @@ rule artifact:
         artifact_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
-        csv="results/{paper}/{artifact}.csv",
-        png="results/{paper}/{artifact}.png",
+        csv=report("results/{paper}/{artifact}.csv", caption="../report/artifact_table.rst",
+                   category="{paper}", subcategory="{artifact}", labels=table_labels),
+        png=report("results/{paper}/{artifact}.png", caption="../report/artifact_figure.rst",
+                   category="{paper}", subcategory="{artifact}", labels=figure_labels),
     log:
         "results/logs/artifact/{paper}/{artifact}.log",
     benchmark:
         "results/benchmarks/artifact/{paper}/{artifact}.tsv"
     threads: config["train_threads"]
+    resources:
+        runtime=job_runtime("artifact"),
+        mem_mb=job_mem_mb("artifact"),
     params:
         python=PYTHON,
         scale=SCALE,
@@ -47,7 +55,7 @@ rule summary:
     input:
         csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
     output:
-        "results/summary.csv",
+        report("results/summary.csv", caption="../report/summary.rst", category="Summary"),
         "results/REPLICATION.md",
     log:
         "results/logs/summary.log",

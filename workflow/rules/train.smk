@@ -50,6 +50,8 @@ rule train:
     resources:
         # a token per GPU job: `--resources gpu=N` runs N at once, each claims its own device
         gpu=GPUS_PER_JOB,
+        runtime=job_runtime("train"),
+        mem_mb=job_mem_mb("train"),
     params:
         python=PYTHON,
         download="--download" if config["download"] else "",

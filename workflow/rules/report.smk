@@ -1,0 +1,41 @@
+# `snakemake --report results/report.html`: what the report shows of each output, and how.
+# Captions (workflow/report/*.rst) are Jinja templates that see only `snakemake.config`, the job and
+# its wildcards, so each artifact's entry of benchmarks/<paper>.yaml (title, source, claim) reaches
+# them through config. Jobs never read this key, and spawned (cluster) jobs rebuild it themselves.
+import re
+
+import pandas as pd
+
+from vaebench.verdict import artifact_verdict
+
+
+def rst_text(value) -> str:
+    """YAML prose as literal reStructuredText: one line, markup characters escaped (a claim's
+    `sigma_x` or `|mu|` would otherwise become a link or a substitution)."""
+    return re.sub(r"([\\*_`|])", r"\\\1", " ".join(str(value).split()))
+
+
+config["report_specs"] = {
+    paper: {"title": rst_text(spec.get("title", paper)),
+            "artifacts": {name: {key: rst_text(art.get(key, ""))
+                                 for key in ("kind", "title", "source", "claim")}
+                          for name, art in spec["artifacts"].items()}}
+    for paper, spec in SPECS.items()
+}
+
+
+def report_labels(wildcards, output, shows):
+    """Columns of the report's result list. Called when the report is built, after the run, so
+    the verdict is the one in the artifact's CSV now."""
+    frame = pd.read_csv(output.csv, keep_default_na=False)
+    return {"artifact": wildcards.artifact, "shows": shows,
+            "verdict": artifact_verdict(frame["verdict"]),
+            "scale": str(frame["scale"].iloc[0]) if len(frame) else SCALE}
+
+
+def figure_labels(wildcards, output):
+    return report_labels(wildcards, output, "figure")
+
+
+def table_labels(wildcards, output):
+    return report_labels(wildcards, output, "reported vs replicated")
