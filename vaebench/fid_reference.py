@@ -11,7 +11,7 @@ from pathlib import Path
 
 import torch
 
-from vaebench import data, fid
+from vaebench import data, fid, fid_lowrank
 from vaebench.errors import UserError
 
 RESIZE = "pytorch-fid InceptionV3: bilinear to 299x299, no antialias"
@@ -51,6 +51,9 @@ def fid_against_reference(images: torch.Tensor, reference: str | Path, model,
                           device: str = "cpu", batch_size: int = 200) -> tuple[float, dict]:
     """FID of generated/reconstructed images against stored reference statistics."""
     mu_ref, sigma_ref, meta = fid.load_statistics(reference)
-    mu, sigma = fid.activation_statistics(fid.inception_features(images, model, batch_size,
-                                                                 device))
+    features = fid.inception_features(images, model, batch_size, device)
+    if features.shape[0] <= features.shape[1]:
+        # a small sample: its covariance is rank-deficient, where sqrtm is slow and inexact
+        return fid_lowrank.frechet_distance_lowrank(features, mu_ref, sigma_ref), meta
+    mu, sigma = fid.activation_statistics(features)
     return fid.frechet_distance(mu, sigma, mu_ref, sigma_ref), meta
