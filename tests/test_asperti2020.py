@@ -9,6 +9,7 @@ import pytest
 import torch
 from scipy.linalg import sqrtm
 
+from tests.test_fid_reference import MeanPool
 from vaebench import data, jpeg
 from vaebench import latent_normalisation as norm
 from vaebench import spec as specs
@@ -178,17 +179,6 @@ def test_lowrank_frechet_distance_is_exact():
 
 
 # ---------------------------------------------------------------- the artifact
-
-
-class MeanPool:
-    """Stand-in for Inception (as in test_fid_reference): pooled pixels, fixed projections."""
-
-    def __init__(self):
-        self.projection = torch.randn(3 * 8 * 8, 16, generator=torch.Generator().manual_seed(0))
-
-    def __call__(self, batch):
-        small = torch.nn.functional.adaptive_avg_pool2d(batch, 8).flatten(1)
-        return [(small @ self.projection)[:, :, None, None]]
 
 
 def test_table2_from_tiny_runs(tmp_path, monkeypatch):

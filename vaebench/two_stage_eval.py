@@ -11,11 +11,10 @@ from pathlib import Path
 
 import torch
 
-from vaebench import data, fid, fid_reference
+from vaebench import data, fid_reference
 from vaebench import latent_normalisation as norm
 from vaebench import runs as run_files
 from vaebench.errors import UserError
-from vaebench.fid_lowrank import frechet_distance_lowrank
 from vaebench.latent_stats import posterior_moments, statistics_from_moments
 from vaebench.objective import reparameterise
 
@@ -105,14 +104,10 @@ def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalO
 
 
 def fid_of(images: torch.Tensor, reference: Path, inception, device: str) -> float:
-    """FID against stored statistics; a sample smaller than the feature dimension (smoke scale)
-    takes the exact low-rank route (vaebench.fid_lowrank) instead of a D×D square root."""
-    mu_ref, sigma_ref, _ = fid.load_statistics(reference)
-    features = fid.inception_features(images, inception, device=device)
-    if len(features) <= features.shape[1]:
-        return frechet_distance_lowrank(features, mu_ref, sigma_ref)
-    mu, sigma = fid.activation_statistics(features)
-    return fid.frechet_distance(mu, sigma, mu_ref, sigma_ref)
+    """FID against stored statistics (the exact low-rank route for samples smaller than the
+    feature dimension, as every FID of the suite)."""
+    value, _ = fid_reference.fid_against_reference(images, reference, inception, device)
+    return value
 
 
 def latent_summary(mu: torch.Tensor, logvar: torch.Tensor) -> dict:
