@@ -1,25 +1,51 @@
 """Did training plateau? A verdict needs converged runs (DESIGN.md, "Reported vs replicated").
 
-A run has plateaued when the improvement of its per-epoch training loss over the last
-`window` fraction of training is below `rtol` of its improvement over the whole run. Using the
-total improvement as the scale keeps the test meaningful for losses that are negative (learned σ)
-or large (summed NLLs) alike.
+A run has plateaued when its per-epoch training loss has stopped improving: the fall of a
+least-squares line through the last `window` fraction of epochs is below `rtol` of the run's
+total improvement, or is within two standard errors of zero. A fitted line, not the two end
+points, so that one noisy epoch cannot decide; the standard error, so that a run whose epoch
+losses carry sampling noise larger than what is left to gain (fresh data every step, or a run
+that starts at its optimum, like a collapsed F-VAE at σ = 1) is not called unconverged forever.
+Using the total improvement as the scale keeps the test meaningful for losses that are negative
+(learned σ) or large (summed NLLs) alike.
 """
 
 import math
 
+import numpy as np
+
+NOISE_STANDARD_ERRORS = 2.0  # a fall within this many standard errors of zero is noise
+
+
+def window_fall(losses: list[float], window: float) -> tuple[float, float, float]:
+    """(fall, standard error of the fall, loss at the line's end) of the least-squares line
+    through the last `window` fraction of epochs (at least 3 points); fall > 0 is improvement."""
+    k = min(max(2, math.ceil(window * len(losses))), len(losses) - 1)
+    y = np.asarray(losses[-k - 1:], dtype=float)
+    t = np.arange(k + 1, dtype=float)
+    slope, intercept = np.polyfit(t, y, 1)
+    residual = y - (intercept + slope * t)
+    se_slope = math.sqrt(residual @ residual / (k - 1) / ((t - t.mean()) @ (t - t.mean())))
+    return -slope * k, se_slope * k, intercept + slope * k
+
 
 def plateau_ratio(losses: list[float], window: float) -> float:
-    """Improvement over the last window divided by the total improvement (inf if undefined)."""
-    if len(losses) < 2:
+    """The window's fall divided by the total improvement (inf if undefined)."""
+    if len(losses) < 3:
         return math.inf
-    k = max(1, math.ceil(window * len(losses)))
-    k = min(k, len(losses) - 1)
-    recent = abs(losses[-k - 1] - losses[-1])
-    total = abs(losses[0] - losses[-1])
-    return recent / total if total > 0 else math.inf
+    fall, _, end = window_fall(losses, window)
+    total = abs(losses[0] - end)
+    return abs(fall) / total if total > 0 else math.inf
 
 
 def has_plateaued(losses: list[float], window: float, rtol: float, min_epochs: int = 5) -> bool:
     """False for runs shorter than `min_epochs`: too short to tell."""
-    return len(losses) >= min_epochs and plateau_ratio(losses, window) < rtol
+    if len(losses) < max(min_epochs, 3):
+        return False
+    fall, se, _ = window_fall(losses, window)
+    return plateau_ratio(losses, window) < rtol or abs(fall) <= NOISE_STANDARD_ERRORS * se
+
+
+def rule_text(window: float, rtol: float) -> str:
+    return (f"least-squares fall over the last {window:.0%} of epochs < {rtol} of the total "
+            f"improvement, or within {NOISE_STANDARD_ERRORS:g} standard errors of zero")

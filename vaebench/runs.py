@@ -7,11 +7,21 @@ import pandas as pd
 import torch
 import yaml
 
+from vaebench.convergence import has_plateaued, rule_text
 from vaebench.errors import UserError
 
 
 def done(run: Path) -> dict:
-    return json.loads((Path(run) / "done.json").read_text())
+    """The run's done.json, with `converged` judged again by the current rule from its epoch
+    losses (when metrics.csv is there), so a better rule needs no retraining and every run an
+    artifact reads is judged alike."""
+    record = json.loads((Path(run) / "done.json").read_text())
+    if (Path(run) / "metrics.csv").exists() and (Path(run) / "config.yaml").exists():
+        cfg = config(run)
+        losses = metrics(run)["loss"].tolist()
+        record["converged"] = has_plateaued(losses, cfg.converge_window, cfg.converge_rtol)
+        record["converge_rule"] = rule_text(cfg.converge_window, cfg.converge_rtol)
+    return record
 
 
 def latent_stats(run: Path) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from vaebench import atomic, data, gpu, precision
 from vaebench.config import TrainConfig
-from vaebench.convergence import has_plateaued, plateau_ratio
+from vaebench.convergence import has_plateaued, plateau_ratio, rule_text
 from vaebench.errors import UserError
 from vaebench.latent_stats import batch_variance_summary, latent_statistics
 from vaebench.likelihoods import build_likelihood
@@ -283,7 +283,7 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
         "epochs": run.epoch, "final_loss": losses[-1],
         "converged": has_plateaued(losses, cfg.converge_window, cfg.converge_rtol),
         "plateau_ratio": plateau_ratio(losses, cfg.converge_window),
-        "converge_rule": f"last {cfg.converge_window:.0%} improved < {cfg.converge_rtol} of total",
+        "converge_rule": rule_text(cfg.converge_window, cfg.converge_rtol),
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
         "threads": torch.get_num_threads(), "n_eval": len(eval_data),

@@ -1,0 +1,62 @@
+"""The plateau rule that decides whether a run may carry a verdict."""
+
+import json
+
+import numpy as np
+
+from vaebench import runs as run_files
+from vaebench.convergence import has_plateaued, plateau_ratio, window_fall
+
+
+def decay(n: int, rate: float, noise: float = 0.0, seed: int = 0) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return list(1.0 + 5.0 * np.exp(-rate * np.arange(n)) + noise * rng.standard_normal(n))
+
+
+def test_flattened_decay_has_plateaued_and_a_steady_fall_has_not():
+    assert has_plateaued(decay(100, 0.2), window=0.2, rtol=0.05)
+    still_falling = list(10.0 - 0.05 * np.arange(100))
+    assert not has_plateaued(still_falling, window=0.2, rtol=0.05)
+    assert window_fall(still_falling, 0.2)[0] > 0  # a fall is positive
+
+
+def test_one_noisy_last_epoch_does_not_decide():
+    losses = decay(100, 0.2, noise=0.01)
+    losses[-1] -= 0.3  # one lucky epoch: 6 % of the total improvement
+    assert abs(losses[-21] - losses[-1]) / abs(losses[0] - losses[-1]) > 0.05  # end points say no
+    assert has_plateaued(losses, window=0.2, rtol=0.05)
+
+
+def test_a_run_that_starts_at_its_optimum_is_noise_not_progress():
+    # total improvement 0.01, epoch noise 0.002: the ratio alone can never fall below rtol
+    flat = list(2.07 + 0.002 * np.random.default_rng(2).standard_normal(100))
+    flat[0] = 2.08
+    assert plateau_ratio(flat, 0.2) > 0.05  # the ratio alone would call it unconverged
+    assert has_plateaued(flat, window=0.2, rtol=0.05)
+
+
+def test_a_noisy_run_still_clearly_falling_has_not_plateaued():
+    rng = np.random.default_rng(2)
+    losses = list(10.0 - 0.1 * np.arange(100) + 0.05 * rng.standard_normal(100))
+    assert not has_plateaued(losses, window=0.2, rtol=0.05)
+
+
+def test_too_short_runs_are_never_converged():
+    assert not has_plateaued([3.0, 2.0, 2.0, 2.0], window=0.5, rtol=0.5)
+    assert not has_plateaued([1.0, 1.0], window=1.0, rtol=1.0, min_epochs=1)
+
+
+def test_reading_a_run_judges_convergence_by_the_current_rule(tiny_config, tmp_path):
+    from vaebench.config import TrainConfig
+    from vaebench.train import train
+
+    run = tmp_path / "run"
+    train(TrainConfig.from_dict(tiny_config), run, progress=False)
+    stored = json.loads((run / "done.json").read_text())
+    stored["converged"] = not stored["converged"]  # as written by an older rule
+    (run / "done.json").write_text(json.dumps(stored))
+    losses = run_files.metrics(run)["loss"].tolist()
+    cfg = run_files.config(run)
+    assert run_files.done(run)["converged"] == has_plateaued(losses, cfg.converge_window,
+                                                             cfg.converge_rtol)
+    assert "least-squares" in run_files.done(run)["converge_rule"]
