@@ -57,6 +57,6 @@ def test_reading_a_run_judges_convergence_by_the_current_rule(tiny_config, tmp_p
     (run / "done.json").write_text(json.dumps(stored))
     losses = run_files.metrics(run)["loss"].tolist()
     cfg = run_files.config(run)
-    assert run_files.done(run)["converged"] == has_plateaued(losses, cfg.converge_window,
+    assert run_files.done(run)["converged"] is has_plateaued(losses, cfg.converge_window,
                                                              cfg.converge_rtol)
     assert "least-squares" in run_files.done(run)["converge_rule"]

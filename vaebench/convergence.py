@@ -43,7 +43,7 @@ def has_plateaued(losses: list[float], window: float, rtol: float, min_epochs: i
     if len(losses) < max(min_epochs, 3):
         return False
     fall, se, _ = window_fall(losses, window)
-    return plateau_ratio(losses, window) < rtol or abs(fall) <= NOISE_STANDARD_ERRORS * se
+    return bool(plateau_ratio(losses, window) < rtol or abs(fall) <= NOISE_STANDARD_ERRORS * se)
 
 
 def rule_text(window: float, rtol: float) -> str:
