@@ -210,7 +210,7 @@ def test_fused_adam_takes_the_same_steps_and_resumes_older_optimiser_state(tiny_
     for run in (fused, plain):
         torch.manual_seed(1)  # the same reparameterisation noise for both
         train_epoch(run, make_batches(cfg, torch.device("cpu")))
-    for a, b in zip(fused.model.parameters(), plain.model.parameters()):
+    for a, b in zip(fused.model.parameters(), plain.model.parameters(), strict=True):
         assert torch.allclose(a, b, atol=1e-5)
     # a checkpoint written by the plain optimiser (runs trained before) loads into the fused one
     fused.optimizer.load_state_dict(plain.optimizer.state_dict())
