@@ -126,7 +126,8 @@ def fid_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) ->
         samples = scorer.of_samples(run) if variant != "ae" else float("nan")
         rows.append({"variant": variant, "depth": depth, "seed": seed,
                      "fid_reconstruction": scorer.of_reconstructions(run),
-                     "fid_samples": samples, "source": scorer.describe()})
+                     "fid_samples": samples, "fid_n": scorer.n,
+                     "source": scorer.describe()})
     fids = pd.DataFrame(rows)
     atomic.write_csv(out.with_name(f"{name}_fid.csv"), fids)
     return fids
@@ -186,10 +187,10 @@ def _verdict(frame: pd.DataFrame, metric: str) -> str:
 def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
     fig, (ax, ax_fid) = plots.figure(1, 2, figsize=(13, 5), width_ratios=[3, 2])
     plot_fid_panel(ax_fid, fids, art)
-    for variant, label in art["variants"].items():
+    for i, (variant, label) in enumerate(art["variants"].items()):
         grouped = table[table.variant == variant].groupby("depth")["mse_mu"]
         mean, std = grouped.mean(), grouped.std().fillna(0)
-        ax.errorbar(mean.index, mean, yerr=std, marker="o", capsize=3, label=label)
+        ax.errorbar(mean.index, mean, yerr=std, marker="o", capsize=3, label=label, color=f"C{i}")
     n_seeds = table.groupby(["variant", "depth"]).size().max()
     ax.set(xlabel="hidden layers (512 units, ReLU) in encoder and in decoder",
            ylabel="training reconstruction error (1/nd) Σ‖x − x̂‖²", yscale="log",
@@ -207,15 +208,17 @@ def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
 
 
 def plot_fid_panel(ax, fids: pd.DataFrame, art: dict) -> None:
-    for variant, label in art["variants"].items():
+    """One colour per variant, as in the error panel: solid = reconstructions, dashed = samples."""
+    for i, (variant, label) in enumerate(art["variants"].items()):
         cells = fids[fids.variant == variant].sort_values("depth")
-        ax.plot(cells.depth, cells.fid_reconstruction, marker="o",
+        ax.plot(cells.depth, cells.fid_reconstruction, marker="o", color=f"C{i}",
                 label=f"{label}: reconstructions")
         if cells.fid_samples.notna().any():
-            ax.plot(cells.depth, cells.fid_samples, marker="s", linestyle="--",
-                    label=f"{label}: samples")
+            ax.plot(cells.depth, cells.fid_samples, marker="s", linestyle="--", color=f"C{i}",
+                    label=f"{label}: prior samples")
     ax.set(xlabel="hidden layers", ylabel="FID (lower is better)", xticks=art["depths"])
-    ax.set_title(fids.source.iloc[0] if len(fids) else "FID", fontsize=8)
+    n = f", N = {fids.fid_n.iloc[0]}" if len(fids) else ""
+    ax.set_title(f"FID vs the test split (first seed of each cell{n})", fontsize=9)
     ax.legend(fontsize=7)
 
 
