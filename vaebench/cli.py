@@ -126,8 +126,12 @@ def cmd_prepare_celeba(args) -> None:
 
 def cmd_fid_reference(args) -> None:
     from vaebench.fid_reference import compute_reference
+    from vaebench.fid_runs import fid_device
 
-    meta = compute_reference(args.dataset, args.split, args.n, args.out, args.device,
+    # "auto" is resolved here, on the machine that runs the job (a cluster's login node, where
+    # the DAG is parsed, may have no GPU).
+    device = fid_device() if args.device == "auto" else args.device
+    meta = compute_reference(args.dataset, args.split, args.n, args.out, device,
                              data.resolve_data_root(args.data_root), args.download)
     print(f"wrote {args.out}: {meta}")
 
@@ -222,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--split", default="test", help="train | test (default test, as the papers)")
     ref.add_argument("--n", type=int, default=10_000, help="number of images (default 10000)")
     ref.add_argument("--out", required=True, help="the .npz to write")
-    ref.add_argument("--device", default="cpu")
+    ref.add_argument("--device", default="auto",
+                     help="auto (a GPU when this machine has one, else cpu) | cpu | cuda[:i]")
     ref.add_argument("--data-root")
     ref.add_argument("--download", action="store_true")
     ref.set_defaults(func=cmd_fid_reference)

@@ -16,7 +16,7 @@ rule fid_reference:
         mem_mb=job_mem_mb("fid_reference"),
     params:
         python=PYTHON,
-        device=FID_DEVICE,
+        device=config["device"],  # resolved by the job itself
     message:
         "FID reference statistics: {wildcards.n} {wildcards.split} images of {wildcards.dataset}"
     shell:

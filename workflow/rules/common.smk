@@ -21,9 +21,10 @@ os.environ["VAEBENCH_DEVICE"] = config["device"]
 # `--sdm conda` each rule's own environment provides `python`.
 USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
 PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
-FID_DEVICE = "cuda" if config["device"] == "auto" and torch.cuda.is_available() else (
-    "cpu" if config["device"] == "auto" else config["device"])
-GPUS_PER_JOB = 1 if FID_DEVICE.startswith("cuda") else 0
+# The GPUs a job asks for (a cluster profile can set its own); the device itself is resolved by
+# each job on the machine it runs on.
+GPUS_PER_JOB = int(config["device"].startswith("cuda")
+                   or (config["device"] == "auto" and torch.cuda.is_available()))
 SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
 
 
