@@ -6,6 +6,7 @@ N test images, the reconstruction mse, the variance law and the inactive variabl
 Every choice the code made is an `EvalOptions` field, recorded with each artifact row.
 """
 
+import hashlib
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -103,9 +104,9 @@ def two_stage_samples(stage1_run: Path, stage2_run: Path, options: EvalOptions,
     """The images an evaluation compares: the N test images, their reconstructions (REC), the
     first stage's (GEN-1) and the second stage's (GEN-2) samples, with μ, log σ² and the
     latent adjustment (None when not applied)."""
-    torch.manual_seed(options.seed)
     stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
     stage2, likelihood2, _ = run_files.load_model(stage2_run, device)
+    torch.manual_seed(options.seed)  # after building the models, whose init draws numbers too
     images = data.to_float(test_images(cfg.dataset, options.split, options.n, cfg.data_root,
                                        cfg.download).to(device))
     recons, mu, logvar = reconstruct(stage1, likelihood1, images, options)
@@ -121,13 +122,23 @@ def two_stage_samples(stage1_run: Path, stage2_run: Path, options: EvalOptions,
 
 
 def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
-             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt") -> dict:
+             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt",
+             fid_cache: dict | None = None) -> dict:
     """REC / GEN-1 / GEN-2 FIDs, mse (mean, and its max and min over the images), variance laws
     and inactive counts of one two-stage VAE (the first stage's final weights, or a snapshot of
-    them along training)."""
+    them along training). `fid_cache`: FIDs already computed, by (reference, images' digest),
+    for evaluations of the same runs under other options (identical images, one FID)."""
     out = two_stage_samples(stage1_run, stage2_run, options, device, stage1_checkpoint)
-    result = {name: fid_of(out[name], reference, inception, device)
-              for name in ("REC", "GEN-1", "GEN-2")}
+    result = {}
+    for name in ("REC", "GEN-1", "GEN-2"):
+        key = (str(reference), digest(out[name])) if fid_cache is not None else None
+        if key is None or key not in fid_cache:
+            value = fid_of(out[name], reference, inception, device)
+            if key is None:
+                result[name] = value
+                continue
+            fid_cache[key] = value
+        result[name] = fid_cache[key]
     per_image = (out["images"] - out["REC"]).pow(2).mean(dim=(1, 2, 3))
     adjust = out["adjust"]
     return {**result, **latent_summary(out["mu"], out["logvar"]),
@@ -141,8 +152,8 @@ def reconstruction_errors(stage1_run: Path, options: EvalOptions, device: str = 
                           stage1_checkpoint: str = "checkpoint.pt") -> torch.Tensor:
     """Per test image: the mse of its reconstruction (as `options` reconstruct), for a first
     stage's final weights or a snapshot."""
-    torch.manual_seed(options.seed)
     stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
+    torch.manual_seed(options.seed)  # the draws of two_stage_samples' reconstructions
     images = data.to_float(test_images(cfg.dataset, options.split, options.n, cfg.data_root,
                                        cfg.download).to(device))
     recons, _, _ = reconstruct(stage1, likelihood1, images, options)
@@ -157,6 +168,10 @@ def generated_code_variance(stage2_run: Path, n: int, device: str = "cpu",
     stage2, _, _ = run_files.load_model(stage2_run, device)
     u = torch.randn(n, stage2.latent_dim, generator=torch.Generator().manual_seed(seed))
     return float(stage2.decode(u.to(device)).var(dim=0, unbiased=False).mean())
+
+
+def digest(images: torch.Tensor) -> str:
+    return hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
 
 
 def fid_of(images: torch.Tensor, reference: Path, inception, device: str) -> float:

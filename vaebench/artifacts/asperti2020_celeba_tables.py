@@ -183,13 +183,14 @@ def evaluate_table4(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.D
     device = eval_device()
     inception = inception_network(device)
     index = run_index(runs)
-    rows = []
+    rows, fids = [], {}  # the rows share REC (and GEN-1) images: one FID each
     for seed in specs.seeds(spec, art["stage1"], scale):
         stage1, stage2 = index[(art["stage1"], seed)], index[(art["stage2"], seed)]
         variance = generated_code_variance(stage2, max(options.n, 1000), device, seed)
         for key, setting in art["normalisation_rows"].items():
             chosen = replace(options, latent_normalisation=setting["latent_normalisation"])
-            metrics = evaluate(stage1, stage2, reference, chosen, inception, device)
+            metrics = evaluate(stage1, stage2, reference, chosen, inception, device,
+                               fid_cache=fids)
             rows.append({"row": key, "model": setting["model"], "seed": seed, **metrics,
                          "gen2_latent_variance": variance,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
