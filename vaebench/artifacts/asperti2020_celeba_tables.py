@@ -152,9 +152,12 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str, path: Path) -> None:
     solid and reported dashed."""
     reported = pd.DataFrame(art["reported"]["rows"])
     models = sorted({int(v["model"]) for v in art["variants"].values()})
-    fig, axes = plots.figure(1, len(models), figsize=(3.2 * len(models), 3.4), squeeze=False)
+    ncols = min(2, len(models))
+    nrows = -(-len(models) // ncols)
+    fig, axes = plots.figure(nrows, ncols, figsize=(4.5 * ncols, 3.4 * nrows + 0.8),
+                             squeeze=False)
     cells = frame[frame.model != "all"].astype({"model": int, "checkpoint": int})
-    for ax, model in zip(axes[0], models, strict=True):
+    for ax, model in zip(axes.flat, models, strict=False):
         for colour, gamma in (("C0", "learned"), ("C1", "computed")):
             for style, metric in (("o", "REC"), ("s", "GEN-2")):
                 part = cells[(cells.model == model) & (cells.gamma == gamma)
@@ -163,13 +166,14 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str, path: Path) -> None:
                         color=colour, label=f"{metric} {gamma}")
                 paper = reported[(reported.model == model) & (reported.gamma == gamma)]
                 ax.plot(paper.checkpoint, paper[metric], f"{style}--", color=colour, alpha=0.5)
-        ax.set(title=f"model {model}", xlabel="checkpoint (paper: 40/120, 80/210, 120/300)",
-               ylabel="FID")
+        ax.set(title=f"model {model}", ylabel="FID",
+               xlabel="checkpoint (paper: 40/120, 80/210, 120/300 epochs)")
         ax.set_xticks([1, 2, 3])
-    axes[0][0].legend(fontsize=6)
-    claims = frame[frame.model == "all"]
-    fig.suptitle(f"Asperti & Trentin Table 3, CelebA ({scale}); dashed: reported\n"
-                 + "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples()), fontsize=8)
+    axes.flat[0].legend(fontsize=6)
+    claims = [f"{r.metric}: {r.verdict}" for r in frame[frame.model == "all"].itertuples()]
+    lines = ["; ".join(claims[i:i + 3]) for i in range(0, len(claims), 3)]
+    fig.suptitle("\n".join([f"Asperti & Trentin Table 3, CelebA ({scale}); solid: replicated, "
+                            f"dashed: reported"] + lines), fontsize=8)
     plots.save(fig, path)
 
 
