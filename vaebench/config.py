@@ -14,7 +14,8 @@ MACHINE_KEYS = ("device", "data_root", "download")
 # stay out of a run's identity, so adding them does not make Snakemake retrain every finished run.
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
                      "keep_checkpoints_every": None,
-                     "precision": "fp32", "channels_last": False, "compile": False}
+                     "precision": "fp32", "channels_last": False, "compile": False,
+                     "l2_reg": {}}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class TrainConfig:
     lr_decay_factor: float = 0.5  # (Dai & Wipf's and Asperti & Trentin's lr_fac)
     kl_weight: float = 1.0
     kl_warmup_epochs: int = 0  # linear KL warm-up from 0 to kl_weight over these epochs
+    # L2 penalty coef·Σw² added to the loss, per group of the model's weights (its l2_groups(),
+    # e.g. {decoder_upsample: 1.0e-3}); Keras' kernel_regularizer=l2(coef)
+    l2_reg: dict = field(default_factory=dict)
     train_subset: int | None = None  # first N training images (None: all)
     standin_size: int = 2048  # images generated for standin_* datasets
     steps_per_epoch: int = 100  # sampled datasets: fresh batches per "epoch"
@@ -84,6 +88,9 @@ class TrainConfig:
             (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
             (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
+            (isinstance(self.l2_reg, dict) and all(
+                isinstance(v, int | float) and v >= 0 for v in self.l2_reg.values()),
+             f"l2_reg must map weight groups to coefficients >= 0, got {self.l2_reg!r}"),
             (self.checkpoint_every >= 1, "checkpoint_every must be >= 1"),
             (self.keep_checkpoints_every is None or self.keep_checkpoints_every >= 1,
              "keep_checkpoints_every must be >= 1 or null"),

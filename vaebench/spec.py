@@ -242,12 +242,14 @@ def artifact_datasets(spec: dict, name: str, scale: str) -> list[str]:
 def fid_references(spec: dict, name: str, scale: str) -> list[str]:
     """results/fid/<dataset>_<split>_n<N>.npz files an artifact compares images with (its
     `fid: {dataset, split, n: {scale: N}}` entry; dataset and n may each be one value or a
-    mapping per scale, e.g. a stand-in at smoke); computed once by their own rule."""
+    mapping per scale, e.g. a stand-in at smoke, and dataset a list where each run is compared
+    with its own data set); computed once by their own rule."""
     entry = artifact(spec, name).get("fid")
     if not entry:
         return []
     n, dataset = (per_scale(entry[key], scale) for key in ("n", "dataset"))
-    return [f"results/fid/{dataset}_{entry.get('split', 'test')}_n{n}.npz"]
+    datasets = dataset if isinstance(dataset, list) else [dataset]  # e.g. one per resize mode
+    return [f"results/fid/{name}_{entry.get('split', 'test')}_n{n}.npz" for name in datasets]
 
 
 def per_scale(value, scale: str):

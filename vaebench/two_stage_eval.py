@@ -6,7 +6,9 @@ N test images, the reconstruction mse, the variance law and the inactive variabl
 Every choice the code made is an `EvalOptions` field, recorded with each artifact row.
 """
 
+import hashlib
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -76,31 +78,100 @@ def generated_codes(stage1, stage2, likelihood2, adjust, options: EvalOptions, d
     return gen1, z_hat
 
 
-def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
-             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt") -> dict:
-    """REC / GEN-1 / GEN-2 FIDs, mse, variance laws and inactive counts of one two-stage VAE
-    (the first stage's final weights, or a snapshot of them along training)."""
-    torch.manual_seed(options.seed)
-    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
-    stage2, likelihood2, _ = run_files.load_model(stage2_run, device)
-    images = data.to_float(fid_reference.reference_images(
-        cfg.dataset, options.split, options.n, cfg.data_root, cfg.download).to(device))
+def reconstruct(stage1, likelihood1, images: torch.Tensor, options: EvalOptions):
+    """(reconstructions as the options say, μ, log σ²) of `images` by a first stage."""
     mu, logvar = posterior_moments(stage1, images, options.batch)
     z = mu if options.reconstruct_from == "mean" else reparameterise(mu, logvar)
     recons = decode_images(stage1, likelihood1, z, options.batch)
     if options.rescale_reconstructions:
         recons = norm.rescale_reconstructions(recons, images)
+    return recons, mu, logvar
+
+
+def test_images(dataset: str, split: str, n: int, root, download: bool) -> torch.Tensor:
+    """The N reference images (CPU, uint8); cached per (dataset, split, N, data root), since
+    every evaluation of an artifact reads the same ones (a stand-in is generated on each load)."""
+    return _test_images(dataset, split, n, str(data.resolve_data_root(root)), download)
+
+
+@lru_cache(maxsize=4)
+def _test_images(dataset: str, split: str, n: int, root: str, download: bool) -> torch.Tensor:
+    return fid_reference.reference_images(dataset, split, n, root, download)
+
+
+def two_stage_samples(stage1_run: Path, stage2_run: Path, options: EvalOptions,
+                      device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt") -> dict:
+    """The images an evaluation compares: the N test images, their reconstructions (REC), the
+    first stage's (GEN-1) and the second stage's (GEN-2) samples, with μ, log σ² and the
+    latent adjustment (None when not applied)."""
+    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
+    stage2, likelihood2, _ = run_files.load_model(stage2_run, device)
+    torch.manual_seed(options.seed)  # after building the models, whose init draws numbers too
+    images = data.to_float(test_images(cfg.dataset, options.split, options.n, cfg.data_root,
+                                       cfg.download).to(device))
+    recons, mu, logvar = reconstruct(stage1, likelihood1, images, options)
     adjust = None
     if options.latent_normalisation == "asperti_adjust":
         adjust = norm.latent_adjustment(mu, logvar, second_stage_reconstruction(stage2, mu),
                                         options.adjust_moment)
     gen1_codes, gen2_codes = generated_codes(stage1, stage2, likelihood2, adjust, options, device)
-    samples = {"REC": recons,
-               "GEN-1": decode_images(stage1, likelihood1, gen1_codes, options.batch),
-               "GEN-2": decode_images(stage1, likelihood1, gen2_codes, options.batch)}
-    result = {name: fid_of(x, reference, inception, device) for name, x in samples.items()}
-    return {**result, **latent_summary(mu, logvar), "mse": float((images - recons).pow(2).mean()),
+    return {"images": images, "REC": recons,
+            "GEN-1": decode_images(stage1, likelihood1, gen1_codes, options.batch),
+            "GEN-2": decode_images(stage1, likelihood1, gen2_codes, options.batch),
+            "mu": mu, "logvar": logvar, "adjust": adjust}
+
+
+def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
+             inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt",
+             fid_cache: dict | None = None) -> dict:
+    """REC / GEN-1 / GEN-2 FIDs, mse (mean, and its max and min over the images), variance laws
+    and inactive counts of one two-stage VAE (the first stage's final weights, or a snapshot of
+    them along training). `fid_cache`: FIDs already computed, by (reference, images' digest),
+    for evaluations of the same runs under other options (identical images, one FID)."""
+    out = two_stage_samples(stage1_run, stage2_run, options, device, stage1_checkpoint)
+    result = {}
+    for name in ("REC", "GEN-1", "GEN-2"):
+        key = (str(reference), digest(out[name])) if fid_cache is not None else None
+        if key is None or key not in fid_cache:
+            value = fid_of(out[name], reference, inception, device)
+            if key is None:
+                result[name] = value
+                continue
+            fid_cache[key] = value
+        result[name] = fid_cache[key]
+    per_image = (out["images"] - out["REC"]).pow(2).mean(dim=(1, 2, 3))
+    adjust = out["adjust"]
+    return {**result, **latent_summary(out["mu"], out["logvar"]),
+            "mse": float((out["images"] - out["REC"]).pow(2).mean()),
+            "mse_max": float(per_image.max()), "mse_min": float(per_image.min()),
             "latent_adjustment": adjust if adjust is not None else float("nan")}
+
+
+@torch.no_grad()
+def reconstruction_errors(stage1_run: Path, options: EvalOptions, device: str = "cpu",
+                          stage1_checkpoint: str = "checkpoint.pt") -> torch.Tensor:
+    """Per test image: the mse of its reconstruction (as `options` reconstruct), for a first
+    stage's final weights or a snapshot."""
+    stage1, likelihood1, cfg = run_files.load_model(stage1_run, device, stage1_checkpoint)
+    torch.manual_seed(options.seed)  # the draws of two_stage_samples' reconstructions
+    images = data.to_float(test_images(cfg.dataset, options.split, options.n, cfg.data_root,
+                                       cfg.download).to(device))
+    recons, _, _ = reconstruct(stage1, likelihood1, images, options)
+    return (images - recons).pow(2).mean(dim=(1, 2, 3)).cpu()
+
+
+@torch.no_grad()
+def generated_code_variance(stage2_run: Path, n: int, device: str = "cpu",
+                            seed: int = 0) -> float:
+    """mean_j Var(ẑ_j) of n codes the second stage generates from u ~ N(0, I), before any
+    normalisation (Asperti & Trentin: "around .85" where 1 is expected)."""
+    stage2, _, _ = run_files.load_model(stage2_run, device)
+    u = torch.randn(n, stage2.latent_dim, generator=torch.Generator().manual_seed(seed))
+    return float(stage2.decode(u.to(device)).var(dim=0, unbiased=False).mean())
+
+
+def digest(images: torch.Tensor) -> str:
+    return hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
 
 
 def fid_of(images: torch.Tensor, reference: Path, inception, device: str) -> float:

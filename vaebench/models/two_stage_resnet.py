@@ -16,6 +16,12 @@ concatenated to the hidden vector before the output heads, in the encoder and th
 
 Stride-2 convs pad symmetrically (TF's 'same' pads bottom/right only: a half-pixel shift,
 recorded in benchmarks/asperti2020.yaml).
+
+`l2_groups()` names the conv kernels an L2 regulariser can be put on (Keras' kernel_regularizer:
+kernels, not biases), for the training option `l2_reg: {group: coefficient}` (Asperti &
+Trentin's CelebA models 2 and 3 and Table 4): encoder_downsample (the stride-2 convs),
+encoder_scale (the convs of the encoder's scale blocks), decoder_upsample (the stride-2
+transposed convs), decoder_scale (the convs of the decoder's scale blocks).
 """
 
 import math
@@ -121,6 +127,20 @@ class TwoStageResNet(nn.Module):
                        scale_block(narrow, narrow, blocks, depth)]
         layers += [nn.Conv2d(self.widths[-1], channels, 3, padding=1), nn.Sigmoid()]
         return nn.Sequential(*layers)
+
+    def l2_groups(self) -> dict[str, list[nn.Parameter]]:
+        """Conv kernels by role: what `l2_reg` in the training config can regularise."""
+        def kernels(layers, kind):
+            return [m.weight for layer in layers for m in layer.modules() if isinstance(m, kind)]
+
+        down = [m for m in self.encoder if isinstance(m, nn.Conv2d) and m.stride == (2, 2)]
+        up = [m for m in self.decoder if isinstance(m, nn.ConvTranspose2d)]
+        return {"encoder_downsample": kernels(down, nn.Conv2d),
+                "encoder_scale": kernels([m for m in self.encoder if isinstance(m, nn.Sequential)],
+                                         nn.Conv2d),
+                "decoder_upsample": kernels(up, nn.ConvTranspose2d),
+                "decoder_scale": kernels([m for m in self.decoder if isinstance(m, nn.Sequential)],
+                                         nn.Conv2d)}
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = self.fc(self.encoder(x).mean(dim=(2, 3)))
