@@ -32,6 +32,11 @@ def inception_network(device: str):
     return fid.load_inception(device)
 
 
+def both_converged(stage1: Path, stage2: Path) -> bool:
+    """A two-stage model carries a verdict only when both of its stages plateaued."""
+    return bool(run_files.done(stage1)["converged"] and run_files.done(stage2)["converged"])
+
+
 def run_index(runs: list[Path]) -> dict:
     """{(experiment, seed): run directory} of the runs an artifact reads."""
     return {(run.parent.name, int(run.name.removeprefix("seed"))): run for run in runs}
@@ -68,8 +73,7 @@ def evaluate_variants(spec: dict, name: str, scale: str, runs: list[Path]) -> pd
         for seed in specs.seeds(spec, parts["stage1"], scale):
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             metrics = evaluate(stage1, stage2, reference, options, inception, device)
-            converged = bool(run_files.done(stage1)["converged"]
-                             and run_files.done(stage2)["converged"])
+            converged = both_converged(stage1, stage2)
             rows.append({"variant": variant, "seed": seed, **metrics,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
                          "epochs_stage2": run_files.done(stage2)["epochs"],
@@ -120,10 +124,12 @@ def table2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     rows.append(gen2_claim(table, art["reported"], scale))
     frame = pd.DataFrame(rows).assign(**fid_protocol(spec, name, scale)[2])
     atomic.write_csv(out, frame)
-    plot_fids(frame, scale, out.with_suffix(".png"))
+    claim = frame[frame.metric == "gen2_computed_better"].iloc[0]
+    plot_fids(frame, f"Asperti & Trentin Table 2, CIFAR-10 ({scale}); "
+              f"GEN-2 computed < learned: {claim.verdict}", out.with_suffix(".png"))
 
 
-def plot_fids(frame: pd.DataFrame, scale: str, path: Path) -> None:
+def plot_fids(frame: pd.DataFrame, title: str, path: Path) -> None:
     """Reported (hatched) and replicated bars of REC, GEN-1, GEN-2 per model."""
     fids = frame[frame.metric.isin(FIDS)]
     models = list(dict.fromkeys(fids.model))
@@ -141,9 +147,7 @@ def plot_fids(frame: pd.DataFrame, scale: str, path: Path) -> None:
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(FIDS))], FIDS)
     ax.set(ylabel="FID (lower is better)")
     ax.legend(fontsize=7)
-    claim = frame[frame.metric == "gen2_computed_better"].iloc[0]
-    ax.set_title(f"Asperti & Trentin Table 2, CIFAR-10 ({scale}); "
-                 f"GEN-2 computed < learned: {claim.verdict}", fontsize=9)
+    ax.set_title(title, fontsize=9)
     plots.save(fig, path)
 
 

@@ -23,9 +23,12 @@ from vaebench import runs as run_files
 from vaebench import spec as specs
 from vaebench.artifacts.asperti2020 import (
     FIDS,
+    METRICS,
+    both_converged,
     eval_device,
     fid_protocol,
     inception_network,
+    plot_fids,
     reported_value,
     run_index,
     tolerance_for,
@@ -42,11 +45,6 @@ from vaebench.two_stage_eval import (
 from vaebench.verdict import read_artifact_csv, row
 
 PAPER = "asperti2020"
-METRICS = FIDS + ["mse", "variance_law", "variance_law_code", "inactive", "inactive_code"]
-
-
-def both_converged(stage1: Path, stage2: Path) -> bool:
-    return bool(run_files.done(stage1)["converged"] and run_files.done(stage2)["converged"])
 
 
 def claim_row(keys: dict, claim: str, reported: dict, holds, scale: str, converged: bool) -> dict:
@@ -244,29 +242,9 @@ def table4(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     frame = pd.DataFrame(table4_rows(table, art, scale))
     frame = frame.assign(**fid_protocol(spec, name, scale)[2])
     atomic.write_csv(out, frame)
-    plot_table4(frame, scale, out.with_suffix(".png"))
-
-
-def plot_table4(frame: pd.DataFrame, scale: str, path: Path) -> None:
-    fids = frame[frame.metric.isin(FIDS)]
-    models = list(dict.fromkeys(fids.model))
-    fig, ax = plots.figure(figsize=(9, 4.5))
-    width = 0.8 / (2 * len(models))
-    for i, model in enumerate(models):
-        part = fids[fids.model == model].set_index("metric").reindex(FIDS)
-        x = [j + 2 * i * width for j in range(len(FIDS))]
-        ax.bar(x, part.reported.astype(float), width, hatch="//", alpha=0.5, color=f"C{i}",
-               label=f"{model} (reported)")
-        if part.replicated.notna().any():
-            ax.bar([v + width for v in x], part.replicated.astype(float), width, color=f"C{i}",
-                   yerr=part["std"].astype(float).fillna(0), label=f"{model} (replicated)")
-    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(FIDS))], FIDS)
-    ax.set(ylabel="FID (lower is better)")
-    ax.legend(fontsize=6)
     claim = frame[frame.metric == "normalisation_improves_gen2"].iloc[0]
-    ax.set_title(f"Asperti & Trentin Table 4, CelebA ({scale}); GEN-2 with normalisation < "
-                 f"without: {claim.verdict}", fontsize=9)
-    plots.save(fig, path)
+    plot_fids(frame, f"Asperti & Trentin Table 4, CelebA ({scale}); GEN-2 with normalisation < "
+              f"without: {claim.verdict}", out.with_suffix(".png"))
 
 
 # ---------------------------------------------------------------- figure 3

@@ -15,6 +15,7 @@ from vaebench import runs as run_files
 from vaebench import spec as specs
 from vaebench.artifacts.asperti2020 import (
     FIDS,
+    METRICS,
     eval_device,
     fid_protocol,
     inception_network,
@@ -28,7 +29,6 @@ from vaebench.two_stage_eval import evaluate
 from vaebench.verdict import read_artifact_csv, row
 
 PAPER = "asperti2020"
-METRICS = FIDS + ["mse", "variance_law", "variance_law_code", "inactive", "inactive_code"]
 
 
 def evaluate_snapshots(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
