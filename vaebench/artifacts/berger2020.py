@@ -597,7 +597,8 @@ def plot_table2(frame, models, settings, test, n_grid, title, path) -> None:
         means, samples = bev.generate(model, likelihood, n_grid, cfg.seed)
         panels += [(f"{label}: generation, means", means),
                    (f"{label}: generation, samples", samples)]
-    fig, axes = plots.figure(len(panels), 1, figsize=(n_grid * 0.6, 1.0 * len(panels) + 1.2))
+    fig, axes = plots.figure(len(panels), 1,
+                             figsize=(max(n_grid * 0.6, 6.0), 1.0 * len(panels) + 1.2))
     for ax, (panel_title, images) in zip(axes, panels, strict=True):
         ax.imshow(image_grid(images, n_grid), vmin=0, vmax=1)
         ax.set_title(panel_title, fontsize=8)
@@ -605,7 +606,7 @@ def plot_table2(frame, models, settings, test, n_grid, title, path) -> None:
     cells = frame[frame.metric == "elbo_bits_per_pixel"]
     text = ", ".join(f"{c.setting} {c.replicated:.2f} (paper {c.reported:g})"
                      for c in cells.itertuples())
-    fig.suptitle(_title(frame, f"{title}: {text}"), fontsize=8)
+    fig.suptitle(_title(frame, f"{title}\n{text}"), fontsize=8)
     plots.save(fig, path)
 
 
