@@ -1,0 +1,146 @@
+"""Berger & Sebag 2020, Table 2's CelebA rows (artifact table2_celeba): the 4-conv network, the
+unchanged MNIST network, the claims, the builder end to end on stand-in faces, and the skip when
+CelebA is missing. The spec is benchmarks/berger2020.yaml."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+import torch
+from torch import nn
+
+from tests.conftest import REPO
+from vaebench import spec as specs
+from vaebench.artifacts import berger2020_celeba, build
+from vaebench.errors import UserError
+from vaebench.models import build_model
+from vaebench.models.conv_berger import ConvResidualBlock
+from vaebench.train import train
+from vaebench.verdict import CONTRACT, read_artifact_csv
+
+PAPER = "berger2020"
+
+
+def paper_arch(experiment: str) -> dict:
+    return specs.run_config(specs.load_spec(PAPER), experiment, "paper", 0).arch
+
+
+@pytest.mark.parametrize("experiment, params_per_dim", [("celeba_f", 1), ("celeba_lv", 2)])
+def test_celeba_net_has_4_convs_5_blocks_latent_2048(experiment, params_per_dim):
+    torch.manual_seed(0)
+    model = build_model("conv_berger", (3, 64, 64), params_per_dim, **paper_arch(experiment))
+    convs = [m for m in model.encoder if isinstance(m, nn.Conv2d)]
+    blocks = [m for m in model.encoder if isinstance(m, ConvResidualBlock)]
+    assert len(convs) == 4 and len(blocks) == 5 and model.inner == (256, 8, 8)
+    with torch.no_grad():
+        mu, logvar = model.encode(torch.rand(2, 3, 64, 64))
+        out = model.decode(mu)
+    assert mu.shape == logvar.shape == (2, 2048)
+    assert out.shape == (2, 3 * params_per_dim, 64, 64)  # LV-VAE: mean and log σ per channel
+
+
+@pytest.mark.parametrize("params_per_dim, count", [(1, 7_513_601), (2, 7_513_890)])
+def test_mnist_net_is_the_one_built_before_celeba(params_per_dim, count):
+    # counts and names of the 3-conv network as built before conv_berger was parameterised,
+    # so MNIST checkpoints still load
+    model = build_model("conv_berger", (1, 28, 28), params_per_dim, **paper_arch("mnist_f"))
+    assert sum(p.numel() for p in model.parameters()) == count
+    names = model.state_dict()
+    assert {"encoder.0.weight", "encoder.2.weight", "encoder.4.weight", "encoder.11.weight",
+            "from_latent.weight", "decoder.5.weight", "decoder.7.weight",
+            "decoder.9.weight"} <= set(names)
+    assert names["encoder.4.weight"].shape == (128, 64, 4, 4)
+    assert names["decoder.9.weight"].shape == (32, params_per_dim, 3, 3)
+
+
+def test_sides_not_divisible_by_the_downsampling_is_a_one_line_error():
+    with pytest.raises(UserError, match="divisible by 8, got 60x60") as caught:
+        build_model("conv_berger", (3, 60, 60), 1, latent_dim=4, channels=[2, 2, 2, 2], blocks=1)
+    assert "\n" not in str(caught.value)
+
+
+def test_order_of_magnitude_claim():
+    above = berger2020_celeba.order_of_magnitude_above
+    assert above(57.51, 5.52, 3.16)  # the paper's numbers
+    assert not above(10.0, 5.0, 3.16)  # above, but only twice
+    assert above(0.5, -0.1, 3.16) and not above(-0.5, -0.1, 3.16)
+
+
+@pytest.mark.parametrize("swap, verdict", [(False, "qualitative-match"), (True, "differs")])
+def test_claims_on_the_papers_numbers_and_against_them(swap, verdict):
+    art = specs.load_spec(PAPER)["artifacts"]["table2_celeba"]
+    paper = {"bpp": {"f_vae": [5.52], "lv_vae": [57.51]},
+             "spread": {"f_vae": [0.5], "lv_vae": [0.05]},
+             "recon_error": {"f_vae": [0.1], "lv_vae": [0.02]}}
+    measured = {measure: dict(zip(values, list(values.values())[::-1], strict=True)) if swap
+                else values for measure, values in paper.items()}
+    rows = berger2020_celeba.claim_rows({"dataset": "celeba"}, measured, art, [], "quick")
+    assert len(rows) == 4 and {r["verdict"] for r in rows} == {verdict}
+
+
+@pytest.fixture(scope="module")
+def smoke_runs(tmp_path_factory):
+    """The two smoke runs on stand-in faces (one epoch, 32 images), trained in process."""
+    root = tmp_path_factory.mktemp("runs")
+    spec = specs.load_spec(PAPER)
+    torch.set_num_threads(1)
+    for experiment in ("celeba_f", "celeba_lv"):
+        cfg = specs.run_config(spec, experiment, "smoke", 0, {"device": "cpu"}, runs_root=root)
+        assert cfg.dataset == "standin_celeba"  # never the user's CelebA at smoke
+        train(cfg, specs.run_dir(root, "smoke", PAPER, experiment, 0), progress=False)
+    return root
+
+
+def test_table2_celeba_at_smoke_end_to_end(smoke_runs, tmp_path):
+    out = build(PAPER, "table2_celeba", "smoke", smoke_runs, tmp_path)
+    frame = read_artifact_csv(out)
+    assert list(frame.columns) == ["dataset", "setting", *CONTRACT]
+    assert set(frame.dataset) == {"celeba"}
+    cells = {(r.setting, r.metric) for r in frame.itertuples()}
+    for setting in ("f_vae", "lv_vae"):
+        assert {(setting, "elbo_bits_per_pixel"), (setting, "mean_abs_sample_minus_mean"),
+                (setting, "mean_abs_reconstruction_error")} <= cells
+    assert len(frame[frame.setting == "claim"]) == 4 and len(frame) == 10
+    bpp = frame[frame.metric == "elbo_bits_per_pixel"].set_index("setting")
+    # the YAML's numbers (the column is text: claims report True)
+    assert bpp.reported.astype(float).to_dict() == {"f_vae": 5.52, "lv_vae": 57.51}
+    assert bpp.replicated.notna().all()
+    assert set(frame.verdict) == {"not-comparable"}
+    assert out.with_suffix(".png").stat().st_size > 10_000
+
+
+def test_mnist_table2_has_no_celeba_rows(data_root, tmp_path):
+    spec = specs.load_spec(PAPER)
+    torch.set_num_threads(1)
+    for experiment in ("mnist_f", "mnist_lv"):
+        cfg = specs.run_config(spec, experiment, "smoke", 0,
+                               {"device": "cpu", "train_subset": 128, "data_root": str(data_root)},
+                               runs_root=tmp_path)
+        train(cfg, specs.run_dir(tmp_path / "runs", "smoke", PAPER, experiment, 0),
+              progress=False)
+    frame = read_artifact_csv(build(PAPER, "table2", "smoke", tmp_path / "runs", tmp_path))
+    assert set(frame.dataset) == {"mnist"} and len(frame) == 6
+
+
+def test_missing_celeba_skips_only_table2_celeba(data_root, tmp_path):
+    """A dry run at quick with MNIST but no CelebA: the MNIST table is planned, the CelebA one
+    is listed as skipped with the loader's one-line reason."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "MNIST").symlink_to(data_root / "MNIST")
+    work = tmp_path / "work"
+    shutil.copytree(REPO / "workflow", work / "workflow")
+    shutil.copytree(REPO / "benchmarks", work / "benchmarks")
+    shutil.copy(REPO / "Snakefile", work)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "1", "results/summary.csv",
+         "--config", "scale=quick", f"data_root={tmp_path / 'data'}", "download=false"],
+        cwd=work, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = result.stdout + result.stderr
+    assert "build berger2020/table2 (quick)" in log
+    assert "build berger2020/table2_celeba" not in log
+    skipped = [line for line in log.splitlines() if "--skipped 'berger2020/table2_celeba: " in line]
+    assert len(skipped) == 1
+    reason = skipped[0].split("--skipped 'berger2020/table2_celeba: ")[1]
+    assert reason.startswith("dataset celeba not found at")
