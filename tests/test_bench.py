@@ -39,13 +39,23 @@ def test_variants_inherit_their_base_case():
 
 
 def test_ratios_pair_each_row_with_its_baseline():
-    frame = pd.DataFrame({"case": ["a", "a", "a_bf16", "a"],
+    frame = pd.DataFrame({"case": ["a", "a", "a_bf16", "a", "a"],
                           "what": ["train_vaebench", "train_standard", "train_vaebench",
-                                   "evaluate"],
-                          "samples_per_s": [500.0, 100.0, 250.0, 9.0],
-                          "samples_per_s_best": [600.0, 200.0, 300.0, 9.0]})
+                                   "evaluate", "train_floor"],
+                          "samples_per_s": [500.0, 100.0, 250.0, 9.0, 800.0],
+                          "samples_per_s_best": [600.0, 200.0, 300.0, 9.0, 900.0]})
     out = bench.with_ratios(frame, {"a": {}, "a_bf16": {"variant_of": "a"}})
     assert out.speedup_vs_standard.tolist()[0] == 5.0
+    assert out.speedup_vs_standard.tolist()[4] == 8.0  # the floor's: the ceiling of any loop
     assert out.speedup_vs_base.tolist()[2] == 0.5
     assert out.best_vs_standard.tolist()[0] == 3.0
-    assert out.speedup_vs_standard.isna().tolist() == [False, True, True, True]
+    assert out.share_of_floor.tolist()[0] == 500.0 / 800.0
+    assert out.speedup_vs_standard.isna().tolist() == [False, True, True, True, False]
+    assert out.share_of_floor.isna().tolist() == [False, True, True, True, True]
+
+
+def test_the_floor_trains_on_one_resident_batch():
+    """The floor times the model's step alone and counts the examples it pushed through."""
+    case = {**bench.load_cases()["cases"]["berger2020_resnet_curve"], "images": 200, "repeats": 1}
+    (median, best), n = bench.train_floor(case, "cpu", None)
+    assert n == 200 and 0 < median <= best

@@ -41,7 +41,9 @@ class Likelihood(nn.Module):
         return out
 
     def after_step(self, x: torch.Tensor, out: torch.Tensor) -> None:
-        """Hook after each optimiser step (the computed-γ rule uses it)."""
+        """Hook after each optimiser step, given the decoder's raw output (the computed-γ rule
+        uses it). Raw, not the mean: most likelihoods ignore the hook, and a Bernoulli mean
+        would cost a sigmoid over the batch every step for nothing."""
 
     def on_epoch(self, epoch: int) -> None:
         """Hook before each epoch (0-based; a σ schedule uses it)."""
@@ -131,7 +133,7 @@ class GaussianComputedGamma(Likelihood):
 
     @torch.no_grad()
     def after_step(self, x, out):
-        mse_batch = F.mse_loss(out.float(), x.float())
+        mse_batch = F.mse_loss(self.mean(out).float(), x.float())
         blended = (1 - self.momentum) * self.mse + self.momentum * mse_batch
         self.mse.copy_(torch.minimum(self.mse, blended))
 

@@ -200,7 +200,7 @@ def train_epoch(run: Run, batches) -> dict:
         else:
             terms.loss.backward()
         run.optimizer.step()
-        run.likelihood.after_step(x, run.likelihood.mean(terms.out.detach()))
+        run.likelihood.after_step(x, terms.out.detach())
         values = torch.stack([terms.loss, terms.nll, terms.kl]).detach().double()
         sums += values * len(x)
         n += len(x)
