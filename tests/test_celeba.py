@@ -184,3 +184,34 @@ def test_standin_goes_through_the_same_pipeline():
     assert a.shape == (12, 3, 64, 64) and a.dtype == torch.uint8 and torch.equal(a, b)
     assert not torch.equal(a, nearest)
     assert not torch.equal(a, data.load("standin_celeba", "test", standin_size=12)[0])
+
+
+def test_one_preparation_serves_every_papers_celeba_runs(tmp_path):
+    """A dry run at quick over a fake CelebA: the CelebA artifacts of all three papers (asperti2020
+    table3, dai2020 figure2, berger2020 table2_celeba) plan their training on the one prepared
+    crop128/bilinear cache - one celeba_cache job, one dataset check - not one per paper."""
+    import re
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    _write_tree(tmp_path / "data")
+    work = tmp_path / "work"
+    shutil.copytree(repo / "workflow", work / "workflow")
+    shutil.copytree(repo / "benchmarks", work / "benchmarks")
+    shutil.copy(repo / "Snakefile", work)
+    targets = ["results/asperti2020/table3.csv", "results/dai2020/figure2.csv",
+               "results/berger2020/table2_celeba.csv"]
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--cores", "1", *targets, "--config",
+         "scale=quick", f"data_root={tmp_path / 'data'}", "download=false"],
+        cwd=work, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    log = result.stdout + result.stderr
+    counts = dict(re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.MULTILINE))
+    assert counts["celeba_cache"] == "1" and counts["dataset"] == "1"
+    assert "output: results/data/celeba_crop128_bilinear.pt" in log
+    for paper in ("asperti2020", "dai2020", "berger2020"):
+        assert re.search(rf"train {paper}/\S+ seed \d+ \(quick\)", log), paper
