@@ -117,3 +117,21 @@ def test_flat_artifact_name_lists_the_per_paper_ones(workdir):
 def test_invalid_config_is_rejected(workdir):
     result = snakemake(workdir, "-n", "--config", "scale=huge")
     assert result.returncode != 0 and "huge" in result.stdout + result.stderr
+
+
+def test_fid_artifacts_get_every_core_the_others_one(tmp_path, data_root):
+    """An artifact with an Inception pass starts after its runs are trained: it is given all the
+    cores (up to 8) instead of leaving them idle; the light ones keep one thread."""
+    shutil.copy(REPO / "Snakefile", tmp_path)
+    shutil.copytree(REPO / "workflow", tmp_path / "workflow")
+    shutil.copytree(REPO / "benchmarks", tmp_path / "benchmarks")
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "3",
+         "results/dai2020/figure1_top.csv", "results/dai2020/proposition1.csv",
+         "--config", "scale=smoke", f"data_root={data_root}"],
+        cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    commands = [line for line in result.stdout.splitlines() if "-m vaebench artifact" in line]
+    threads = {line.split("artifact dai2020 ")[1].split()[0]: line.split("--threads ")[1][0]
+               for line in commands}
+    assert threads == {"figure1_top": "3", "proposition1": "1"}

@@ -37,7 +37,7 @@ rule artifact:
         "results/logs/artifact/{paper}/{artifact}.log",
     benchmark:
         "results/benchmarks/artifact/{paper}/{artifact}.tsv"
-    threads: config["train_threads"]
+    threads: artifact_threads
     resources:
         runtime=job_runtime("artifact"),
         mem_mb=job_mem_mb("artifact"),

@@ -48,6 +48,19 @@ BUILDABLE = [(p, a) for p, a in ARTIFACTS if skip_reason(p, a) is None]
 SKIPPED = [(p, a, skip_reason(p, a)) for p, a in ARTIFACTS if skip_reason(p, a) is not None]
 
 
+FID_THREADS_MAX = 8  # Inception on a CPU gains little beyond this; on a GPU threads are moot
+
+
+def artifact_threads(wildcards):
+    """Every core (up to FID_THREADS_MAX) for an artifact that passes generated images through
+    Inception: that pass is most of its time, and it starts only once its runs are trained, so
+    the cores would otherwise idle at the end of a DAG (dai2020 figure1_top at quick: ~3,000
+    images at ~4 images/s on one thread). One thread for the others, which run beside training."""
+    if vb_spec.fid_references(SPECS[wildcards.paper], wildcards.artifact, SCALE):
+        return min(max(workflow.cores or 1, config["train_threads"]), FID_THREADS_MAX)
+    return config["train_threads"]
+
+
 def artifact_inputs(wildcards):
     """done.json of every run the artifact aggregates (one training job each), the FID
     reference statistics it compares images with, and the datasets it reads itself."""
