@@ -8,6 +8,7 @@ paper's orderings. learned_gamma_vs_depth: from the same runs, the learned γ ag
 """
 
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,12 +123,16 @@ def fid_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) ->
         if cell not in first_seed or cfg.seed < first_seed[cell][0]:
             first_seed[cell] = (cfg.seed, run)
     rows = []
-    for (variant, depth), (seed, run) in sorted(first_seed.items()):
+    for i, ((variant, depth), (seed, run)) in enumerate(sorted(first_seed.items()), start=1):
         samples = scorer.of_samples(run) if variant != "ae" else float("nan")
         rows.append({"variant": variant, "depth": depth, "seed": seed,
                      "fid_reconstruction": scorer.of_reconstructions(run),
                      "fid_samples": samples, "fid_n": scorer.n,
                      "source": scorer.describe()})
+        # progress in the job's log: on a CPU this pass takes minutes per cell
+        print(f"FID {i}/{len(first_seed)} {variant} depth {depth}: reconstructions "
+              f"{rows[-1]['fid_reconstruction']:.1f}, samples {samples:.1f}", file=sys.stderr,
+              flush=True)
     fids = pd.DataFrame(rows)
     atomic.write_csv(out.with_name(f"{name}_fid.csv"), fids)
     return fids
