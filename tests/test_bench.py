@@ -59,3 +59,12 @@ def test_the_floor_trains_on_one_resident_batch():
     case = {**bench.load_cases()["cases"]["berger2020_resnet_curve"], "images": 200, "repeats": 1}
     (median, best), n = bench.train_floor(case, "cpu", None)
     assert n == 200 and 0 < median <= best
+
+
+def test_every_measure_is_accepted_by_its_subprocess_command():
+    """run_all measures each row in `vaebench bench --measure WHAT`: every name must parse."""
+    from vaebench.cli import build_parser
+
+    for what in bench.MEASURES:
+        args = build_parser().parse_args(["bench", "--measure", what, "--case", "x"])
+        assert args.measure == what
