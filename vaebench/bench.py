@@ -106,11 +106,7 @@ def train_standard(case, device, data_root) -> tuple[float, int]:
 
     def epoch():
         for x, *_ in loader:
-            x = x.to(dev)
-            terms = batch_terms(run.model, run.likelihood, x, cfg.kl_weight)
-            run.optimizer.zero_grad(set_to_none=True)
-            terms.loss.backward()
-            run.optimizer.step()
+            _step(run, x.to(dev))
 
     return _timed(epoch, case["repeats"], case["images"]), case["images"]
 
@@ -119,18 +115,25 @@ def train_floor(case, device, data_root) -> tuple[float, int]:
     """The model's arithmetic alone: one batch, already on the device, reused for every step, so
     no data handling at all. No loop can beat it, so its speed-up over the standard recipe is the
     ceiling of any loop's on this machine."""
-    cfg, _, run, batches = _setup(case, device, data_root, case["images"])
+    _, _, run, batches = _setup(case, device, data_root, case["images"])
     x = next(iter(batches.epoch(run.shuffle)))
     steps = max(1, case["images"] // len(x))
 
     def epoch():
         for _ in range(steps):
-            terms = batch_terms(run.forward, run.likelihood, x, cfg.kl_weight)
-            run.optimizer.zero_grad(set_to_none=True)
-            terms.loss.backward()
-            run.optimizer.step()
+            _step(run, x)
 
     return _timed(epoch, case["repeats"], steps * len(x)), steps * len(x)
+
+
+def _step(run, x: torch.Tensor) -> None:
+    """One plain training step (the recipe's and the floor's): loss, backward, Adam. The network
+    is called through run.forward, which is the bare model unless a precision option is set
+    (variant cases measure only vaebench's loop)."""
+    terms = batch_terms(run.forward, run.likelihood, x, run.cfg.kl_weight)
+    run.optimizer.zero_grad(set_to_none=True)
+    terms.loss.backward()
+    run.optimizer.step()
 
 
 def evaluate(case, device, data_root) -> tuple[float, int]:
