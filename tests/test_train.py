@@ -12,7 +12,8 @@ import torch
 import yaml
 
 from vaebench.config import TrainConfig
-from vaebench.train import KILL_AFTER_EPOCH_ENV, TrainingDiverged, train
+from vaebench.errors import UserError
+from vaebench.train import KILL_AFTER_EPOCH_ENV, TrainingDiverged, planned_epochs, train
 
 
 def run_cli(config: dict, out, tmp_path, env_extra=None):
@@ -215,3 +216,46 @@ def test_fused_adam_takes_the_same_steps_and_resumes_older_optimiser_state(tiny_
     # a checkpoint written by the plain optimiser (runs trained before) loads into the fused one
     fused.optimizer.load_state_dict(plain.optimizer.state_dict())
     train_epoch(fused, make_batches(cfg, torch.device("cpu")))
+
+
+def test_planned_epochs_extends_a_falling_run_in_chunks_up_to_the_cap():
+    cfg = TrainConfig.from_dict({"dataset": "mnist", "model": "dense_vae", "epochs": 8,
+                                 "max_epochs": 14, "converge_window": 0.25})
+    falling = [100.0 - 10 * i for i in range(20)]  # a straight fall: never a plateau
+    flat = [100.0, 50.0, 40.0] + [30.0] * 17
+    assert planned_epochs(cfg, falling[:5]) == 8  # before the first check: `epochs`
+    assert planned_epochs(cfg, falling[:8]) == 10  # chunk = 8 // 4
+    assert planned_epochs(cfg, falling[:10]) == 12
+    assert planned_epochs(cfg, falling[:12]) == 14 == planned_epochs(cfg, falling)  # the cap
+    assert planned_epochs(cfg, flat[:8]) == 8 == planned_epochs(cfg, flat)
+    unbounded = TrainConfig.from_dict({"dataset": "mnist", "model": "dense_vae", "epochs": 8})
+    assert planned_epochs(unbounded, falling) == 8
+
+
+def test_run_trains_past_epochs_until_plateau_and_resumes_alike(tiny_config, tmp_path):
+    """A 4-epoch tiny run is still falling: it goes on to the cap, and a run killed during the
+    extension resumes to the same epochs and losses."""
+    config = {**tiny_config, "max_epochs": 7}
+    reference = train(TrainConfig.from_dict(config), tmp_path / "ref", progress=False)
+    assert reference["epochs"] == 7 and reference["extended_by"] == 3
+    assert len(pd.read_csv(tmp_path / "ref" / "metrics.csv")) == 7
+    killed = run_cli(config, tmp_path / "resumed", tmp_path, {KILL_AFTER_EPOCH_ENV: "5"})
+    assert killed.returncode == -signal.SIGKILL
+    assert run_cli(config, tmp_path / "resumed", tmp_path).returncode == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "ref" / "metrics.csv")[["loss"]],
+                                  pd.read_csv(tmp_path / "resumed" / "metrics.csv")[["loss"]],
+                                  check_exact=True)
+
+
+def test_max_epochs_below_epochs_is_refused(tiny_config):
+    with pytest.raises(UserError, match="max_epochs must be >= epochs"):
+        TrainConfig.from_dict({**tiny_config, "max_epochs": 2})
+
+
+def test_a_sigma_schedule_longer_than_epochs_is_followed_to_its_end(tiny_config, tmp_path):
+    """The scheduled F-VAE follows an LS-VAE that trained past `epochs` to its plateau."""
+    cfg = TrainConfig.from_dict({**tiny_config, "likelihood": "gaussian_scheduled",
+                                 "likelihood_args": {"schedule": [1.0, 0.8, 0.6, 0.4, 0.3, 0.2]}})
+    done = train(cfg, tmp_path / "run", progress=False)
+    sigmas = pd.read_csv(tmp_path / "run" / "metrics.csv").sigma.round(6).tolist()
+    assert done["epochs"] == 6 and sigmas == [1.0, 0.8, 0.6, 0.4, 0.3, 0.2]

@@ -15,7 +15,7 @@ MACHINE_KEYS = ("device", "data_root", "download")
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
                      "keep_checkpoints_every": None,
                      "precision": "fp32", "channels_last": False, "compile": False,
-                     "l2_reg": {}}
+                     "l2_reg": {}, "max_epochs": None}
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,9 @@ class TrainConfig:
     likelihood_args: dict = field(default_factory=dict)
     seed: int = 0
     epochs: int = 10
+    # Train to a plateau: past `epochs`, in chunks of a quarter of `epochs`, while the loss has not
+    # plateaued (the converge_* rule), up to this many epochs (None: exactly `epochs`)
+    max_epochs: int | None = None
     batch_size: int = 128
     lr: float = 1e-3
     lr_decay_every: int | None = None  # step decay: lr × lr_decay_factor every N epochs
@@ -85,6 +88,8 @@ class TrainConfig:
             (self.objective in ("vae", "ae"), f"objective must be vae or ae, got "
                                               f"'{self.objective}'"),
             (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
+            (self.max_epochs is None or self.max_epochs >= self.epochs,
+             f"max_epochs must be >= epochs ({self.epochs}) or null, got {self.max_epochs}"),
             (self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}"),
             (self.kl_weight >= 0, f"kl_weight must be >= 0, got {self.kl_weight}"),
             (self.kl_warmup_epochs >= 0, "kl_warmup_epochs must be >= 0"),
@@ -108,6 +113,13 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise UserError(message)
+
+    def first_epochs(self) -> int:
+        """Epochs trained before any plateau check: `epochs`, or a σ schedule's length when that
+        is longer (a scheduled run follows its schedule to the end, e.g. Berger & Sebag's F-VAE
+        driven by an LS-VAE that was itself trained to its plateau)."""
+        schedule = self.likelihood_args.get("schedule")
+        return max(self.epochs, len(schedule) if isinstance(schedule, list) else 0)
 
     def to_dict(self) -> dict:
         return asdict(self)

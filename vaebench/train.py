@@ -183,7 +183,8 @@ def train_epoch(run: Run, batches) -> dict:
     started = time.perf_counter()
     n = 0
     steps = steps_per_epoch(cfg, batches)
-    log_trajectory = cfg.trajectory and run.epoch < (cfg.trajectory_epochs or cfg.epochs)
+    log_trajectory = cfg.trajectory and (cfg.trajectory_epochs is None
+                                         or run.epoch < cfg.trajectory_epochs)
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
     run.likelihood.on_epoch(run.epoch)
     for group in run.optimizer.param_groups:
@@ -314,7 +315,7 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
     save_samples(run, out_dir)
     losses = frame["loss"].tolist()
     done = {
-        "epochs": run.epoch, "final_loss": losses[-1],
+        "epochs": run.epoch, "extended_by": run.epoch - cfg.epochs, "final_loss": losses[-1],
         "converged": has_plateaued(losses, cfg.converge_window, cfg.converge_rtol),
         "plateau_ratio": plateau_ratio(losses, cfg.converge_window),
         "converge_rule": rule_text(cfg.converge_window, cfg.converge_rtol),
@@ -365,6 +366,20 @@ def save_samples(run: Run, out_dir: Path) -> None:
         atomic.write_csv(out_dir / "samples.csv", pd.DataFrame(means.numpy(), columns=columns))
 
 
+def planned_epochs(cfg: TrainConfig, losses: list[float]) -> int:
+    """How long this run trains, given the epoch losses so far: `epochs` (or its σ schedule's
+    length), and with `max_epochs` one more chunk (a quarter of `epochs`) each time a chunk ends
+    with the loss still falling.
+    Decided from the losses alone, so a resumed run extends exactly as an uninterrupted one;
+    checked at chunk ends only, so a falling run gets few chances to pass the noise test."""
+    end = cfg.first_epochs()
+    chunk = max(1, cfg.epochs // 4)
+    while (cfg.max_epochs is not None and end < cfg.max_epochs and len(losses) >= end
+           and not has_plateaued(losses[:end], cfg.converge_window, cfg.converge_rtol)):
+        end = min(end + chunk, cfg.max_epochs)
+    return end
+
+
 def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
           prepare=None, restart_if_changed: bool = False) -> dict:
     """Train (or resume, or skip if done) the run described by `cfg` into `out_dir`.
@@ -385,19 +400,22 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
         prepare(run)
     show = sys.stderr.isatty() if progress is None else progress
     started = time.perf_counter()
-    bar = tqdm(total=cfg.epochs, initial=run.epoch, disable=not show, unit="epoch")
-    while run.epoch < cfg.epochs:
+    target = planned_epochs(cfg, [row["loss"] for row in run.metrics])
+    bar = tqdm(total=target, initial=run.epoch, disable=not show, unit="epoch")
+    while run.epoch < target:
         row = train_epoch(run, batches)
         run.epoch += 1
         run.metrics.append(row)
+        target = planned_epochs(cfg, [row["loss"] for row in run.metrics])
+        bar.total = target  # grows when a run that has not plateaued is extended
         bar.update(1)
         bar.set_postfix(loss=f"{row['loss']:.4g}", kl=f"{row['kl']:.3g}")
         if not show:  # a log file instead of a terminal: one line per epoch
-            print(f"epoch {run.epoch}/{cfg.epochs} loss {row['loss']:.5g} nll {row['nll']:.5g} "
+            print(f"epoch {run.epoch}/{target} loss {row['loss']:.5g} nll {row['nll']:.5g} "
                   f"kl {row['kl']:.4g} ({row['seconds']:.1f}s)", flush=True)
         if cfg.keep_checkpoints_every and run.epoch % cfg.keep_checkpoints_every == 0:
             save_snapshot(run, out_dir)
-        if run.epoch % cfg.checkpoint_every == 0 or run.epoch == cfg.epochs:
+        if run.epoch % cfg.checkpoint_every == 0 or run.epoch == target:
             save_checkpoint(run, out_dir)
     bar.close()
     return write_outputs(run, batches.eval_data, out_dir, time.perf_counter() - started)

@@ -55,8 +55,11 @@ def artifact_threads(wildcards):
     """Every core (up to FID_THREADS_MAX) for an artifact that passes generated images through
     Inception: that pass is most of its time, and it starts only once its runs are trained, so
     the cores would otherwise idle at the end of a DAG (dai2020 figure1_top at quick: ~3,000
-    images at ~4 images/s on one thread). One thread for the others, which run beside training."""
-    if vb_spec.fid_references(SPECS[wildcards.paper], wildcards.artifact, SCALE):
+    images at ~4 images/s on one thread). One thread for the others, which run beside training,
+    and for every artifact at smoke, whose Inception pass is a few dozen images: there, holding
+    every core would only serialise CI's DAG around the FID artifacts."""
+    if SCALE != "smoke" and vb_spec.fid_references(SPECS[wildcards.paper], wildcards.artifact,
+                                                   SCALE):
         return min(max(workflow.cores or 1, config["train_threads"]), FID_THREADS_MAX)
     return config["train_threads"]
 
