@@ -19,7 +19,8 @@ from vaebench.verdict import CONTRACT
 
 CURVE = {"amplitude": 0.5, "frequency": 1.5, "noise": [0.04, 0.01, 0.1]}
 TINY = {"arch": {"latent_dim": 2, "width": 8, "blocks": 1}, "epochs": 1, "steps_per_epoch": 3,
-        "eval_size": 50, "n_samples": 8, "device": "cpu", "checkpoint_every": 1}
+        "eval_size": 50, "n_samples": 8, "device": "cpu", "checkpoint_every": 1,
+        "max_epochs": None}  # exactly one epoch: no training to a plateau here
 
 
 def test_noisy_curve_has_three_noise_levels_and_is_reproducible():
