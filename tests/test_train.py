@@ -259,3 +259,9 @@ def test_a_sigma_schedule_longer_than_epochs_is_followed_to_its_end(tiny_config,
     done = train(cfg, tmp_path / "run", progress=False)
     sigmas = pd.read_csv(tmp_path / "run" / "metrics.csv").sigma.round(6).tolist()
     assert done["epochs"] == 6 and sigmas == [1.0, 0.8, 0.6, 0.4, 0.3, 0.2]
+
+
+@pytest.mark.parametrize("option", ["epochs", "max_epochs", "lr"])
+def test_a_non_number_where_a_number_belongs_is_a_one_line_error(tiny_config, option):
+    with pytest.raises(UserError, match=f"training option {option} must be a number, got 'two'"):
+        TrainConfig.from_dict({**tiny_config, option: "two"})

@@ -5,6 +5,7 @@ from a YAML file given to `vaebench train --config`). `TrainConfig.from_dict` re
 and invalid values with a one-line UserError; the resolved dict is saved in every run directory.
 """
 
+import numbers
 from dataclasses import asdict, dataclass, field, fields
 
 from vaebench.errors import UserError
@@ -75,8 +76,23 @@ class TrainConfig:
         if missing:
             raise UserError(f"training config lacks {', '.join(missing)}")
         config = cls(**values)
-        config.validate()
+        try:
+            config.validate()
+        except TypeError:  # a comparison met a non-number: name the option, not the traceback
+            raise UserError(config._first_non_number()) from None
         return config
+
+    def _first_non_number(self) -> str:
+        """The message for the first numeric option (int or float, possibly null) that holds
+        something else; asked only after validation failed on a type."""
+        for option in fields(self):
+            value = getattr(self, option.name)
+            numeric = option.type in (int, float) or str(option.type) in ("int | None",
+                                                                           "float | None")
+            if numeric and value is not None and (
+                    isinstance(value, bool) or not isinstance(value, numbers.Real)):
+                return f"training option {option.name} must be a number, got {value!r}"
+        return "a training option has a value of the wrong type; compare it with the defaults"
 
     def validate(self) -> None:
         checks = [
