@@ -17,7 +17,7 @@ import torch
 import yaml
 from tqdm import tqdm
 
-from vaebench import atomic, data, gpu, precision
+from vaebench import atomic, data, gpu, precision, provenance
 from vaebench.config import TrainConfig
 from vaebench.convergence import has_plateaued, plateau_ratio, rule_text
 from vaebench.errors import UserError
@@ -322,9 +322,19 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
         "threads": torch.get_num_threads(), "n_eval": len(eval_data),
+        "data": data_used(cfg, len(eval_data)), **provenance.stamp(),
     }
     atomic.write_json(out_dir / "done.json", done)
     return done
+
+
+def data_used(cfg: TrainConfig, n_images: int) -> dict:
+    """The data this run read, for the record: dataset, its format, and how much of it."""
+    used = {"dataset": cfg.dataset, "format": provenance.data_format(cfg.dataset)}
+    if data.is_sampled(cfg.dataset):
+        return {**used, "fresh_samples_per_epoch": cfg.steps_per_epoch * cfg.batch_size,
+                "eval_samples": n_images}
+    return {**used, "split": "train", "images": n_images}
 
 
 def trajectory_frame(run: Run) -> pd.DataFrame:

@@ -11,6 +11,7 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
+from vaebench import atomic, provenance
 from vaebench import spec as specs
 from vaebench.errors import UserError
 
@@ -46,4 +47,12 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
     out = Path(results) / paper / f"{name}.csv"
     builder(spec=spec, name=name, scale=scale, runs=runs, out=out)
+    # written last: the record reads the commit and machine an artifact was built at from here
+    atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
+                                        **provenance.stamp()})
     return out
+
+
+def build_file(csv: str | Path) -> Path:
+    """`<artifact>.build.json` beside its CSV: the code and machine that built it."""
+    return Path(csv).with_suffix(".build.json")

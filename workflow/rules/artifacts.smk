@@ -33,6 +33,7 @@ rule artifact:
                    category="{paper}", subcategory="{artifact}", labels=table_labels),
         png=report("results/{paper}/{artifact}.png", caption="../report/artifact_figure.rst",
                    category="{paper}", subcategory="{artifact}", labels=figure_labels),
+        build="results/{paper}/{artifact}.build.json",  # commit and machine, for the record
     log:
         "results/logs/artifact/{paper}/{artifact}.log",
     benchmark:

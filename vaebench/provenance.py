@@ -1,0 +1,83 @@
+"""Where a result came from: the code (commit, clean tree), the machine, and the data a run read.
+
+Runs write this into done.json and artifact jobs into `<artifact>.build.json`, so the record
+(`vaebench record`) can say at which commit, on what machine and from which data every
+replicated number was computed, and refuse results of a tree with uncommitted changes.
+Paths of the machine are never recorded: data is named by dataset and format only.
+"""
+
+import datetime
+import os
+import platform
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import torch
+
+# The folder holding this package: a git checkout for a developer, site-packages otherwise.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+# What each dataset is as the readers find it: the record names data by these, not by path.
+DATA_FORMATS = {
+    "mnist": "MNIST, IDX files (torchvision layout)",
+    "fashion_mnist": "Fashion-MNIST, IDX files (torchvision layout)",
+    "cifar10": "CIFAR-10, python pickles (cifar-10-batches-py)",
+    "cifar10_jpeg": "CIFAR-10, python pickles, through the authors' JPEG round trip",
+    "cifar100": "CIFAR-100, python pickles (cifar-100-python)",
+    "svhn": "SVHN, .mat files (cropped digits)",
+}
+
+
+def data_format(dataset: str) -> str:
+    """A line naming the dataset and its format as read (e.g. 'MNIST, IDX files ...')."""
+    if dataset.startswith("standin_"):
+        return f"generated stand-in for {dataset.removeprefix('standin_')} (not real data)"
+    if dataset.startswith("celeba"):
+        return f"CelebA aligned JPEGs, cropped and resized ({dataset})"
+    return DATA_FORMATS.get(dataset, f"sampled in code ({dataset})")
+
+
+def _git(*args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", "-C", str(CODE_ROOT), *args], capture_output=True,
+                              text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def code_state() -> dict:
+    """The vaebench commit and whether the tree had uncommitted changes (untracked files count:
+    a new module changes what runs). Outside a git checkout: commit None, clean False."""
+    commit = _git("rev-parse", "HEAD")
+    status = _git("status", "--porcelain") if commit else None
+    return {"commit": commit, "tree_clean": status == ""}
+
+
+@cache
+def cpu_model() -> str:
+    """The CPU's model name (Linux's /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    """CPU model, cores, GPU (or 'none'), torch and Python versions."""
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "gpu": gpu,
+            "torch": torch.__version__, "python": platform.python_version()}
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def stamp() -> dict:
+    """Everything above, as one dict for a done.json or a build.json."""
+    return {"code": code_state(), "machine": machine(), "finished": now()}
