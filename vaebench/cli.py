@@ -20,6 +20,7 @@ EPILOG = """examples:
       --out results/runs/quick/asperti2019/table1_dense/seed0
   vaebench artifact asperti2019 table1 --scale quick
   vaebench datasets
+  vaebench record --scale quick          # built artifacts -> record/quick/, with provenance
 The whole suite is a Snakemake DAG: snakemake --cores 2 --config scale=quick"""
 
 
@@ -92,6 +93,14 @@ def cmd_summary(args) -> None:
 
     write_summary(args.csv, args.skipped, args.scale, args.out)
     print(f"wrote {args.out}")
+
+
+def cmd_record(args) -> None:
+    from vaebench.record import record
+
+    names = record(args.scale, args.results, args.record, args.artifacts)
+    print(f"recorded {len(names)} artifacts into {Path(args.record) / args.scale}: "
+          f"{', '.join(names)}")
 
 
 def cmd_datasets(args) -> None:
@@ -205,6 +214,15 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--scale", default="quick")
     summ.add_argument("--out", default="results/summary.csv")
     summ.set_defaults(func=cmd_summary)
+
+    rec = sub.add_parser("record", help="copy built artifacts, with their provenance, into the "
+                                        "committed record (record/<scale>/)")
+    rec.add_argument("artifacts", nargs="*", metavar="PAPER/ARTIFACT",
+                     help="e.g. asperti2019/table1 (default: every artifact under --results)")
+    rec.add_argument("--scale", default="quick", help="the record to fill: quick | paper")
+    rec.add_argument("--results", default="results", help="where the run wrote (default results)")
+    rec.add_argument("--record", default="record", help="the record's root (default record)")
+    rec.set_defaults(func=cmd_record)
 
     ds = sub.add_parser("datasets", help="list datasets and whether they are available")
     ds.add_argument("--data-root")

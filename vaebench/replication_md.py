@@ -32,8 +32,9 @@ def overview(summary: pd.DataFrame) -> list[str]:
     return lines
 
 
-def reported_cells(name: str, frame: pd.DataFrame) -> list[str]:
-    cells = frame[frame["reported"].notna()]
+def reported_cells(name: str, frame: pd.DataFrame, every_row: bool = False) -> list[str]:
+    """The rows with a reported number (`every_row`: all rows) as a markdown table."""
+    cells = frame if every_row else frame[frame["reported"].notna()]
     if cells.empty:
         return []
     keys = contract_keys(frame)
