@@ -38,7 +38,7 @@ def files_under(path: Path) -> dict[str, bytes]:
 def test_a_run_records_its_commit_machine_and_data(built_figure4):
     done = json.loads(next((built_figure4 / "runs").rglob("done.json")).read_text())
     assert done["code"] == CLEAN
-    assert done["data"] == {"dataset": "mnist", "format": "MNIST, IDX files (torchvision layout)",
+    assert done["data"] == {"dataset": "mnist", "format": "MNIST, IDX files (MNIST/raw)",
                             "split": "train", "images": 2048}
     assert done["machine"]["cores"] >= 1 and done["machine"]["torch"]
 

@@ -119,9 +119,10 @@ def prepare_dataset(name: str, root, download: bool, stamp: str | None) -> None:
     from vaebench import atomic
 
     counts = {split: len(data.load(name, split, root, download)[0]) for split in ("train", "test")}
-    print(f"{name}: {counts['train']} train / {counts['test']} test images under {root}")
+    source = data.describe(name, root)
+    print(f"{name}: {counts['train']} train / {counts['test']} test images under {root}: {source}")
     if stamp:
-        atomic.write_json(stamp, {"dataset": name, "root": str(root), **counts})
+        atomic.write_json(stamp, {"dataset": name, "root": str(root), "source": source, **counts})
 
 
 def cmd_prepare_celeba(args) -> None:

@@ -38,8 +38,13 @@ class DatasetInfo:
     # datasets with their own layout and preparation (CelebA): (root, split) -> (images, labels)
     loader: Callable[[Path, str], tuple[torch.Tensor, torch.Tensor]] | None = None
     make_standin: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]] | None = None  # n, seed
-    # applied to the images of every split after reading (e.g. the authors' JPEG round trip)
+    # applied to the images of every split read from a lossless source (e.g. the authors' JPEG
+    # round trip; a JPEG image folder already is one, so it is taken as decoded)
     transform: Callable[[torch.Tensor], torch.Tensor] | None = None
+    # the same data as an image folder <root>/<one of these>/{train,test}/<class>/*.jpg|png,
+    # read where the files above are absent; `classes` in the dataset's label order
+    image_folders: tuple[str, ...] = ()
+    classes: tuple[str, ...] = ()
 
 
 def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
@@ -59,6 +64,11 @@ _IDX_FILES = {
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
 _CIFAR10_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
+# torchvision's CIFAR10.classes: label i is the i-th name
+CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+                   "truck")
+# folder names an image-folder copy of CIFAR-10 goes by (the last: its GitHub repository's name)
+CIFAR10_IMAGE_FOLDERS = ("cifar10-jpeg", "cifar10-png", "cifar10", "CIFAR-10-images")
 
 REGISTRY = {
     "mnist": DatasetInfo("mnist", (1, 28, 28), "MNIST/raw", _IDX_FILES, readers.read_idx_pair,
@@ -67,7 +77,8 @@ REGISTRY = {
                                  readers.read_idx_pair, _torchvision_download("FashionMNIST")),
     "cifar10": DatasetInfo("cifar10", (3, 32, 32), "cifar-10-batches-py", _CIFAR10_FILES,
                            partial(readers.read_cifar, label_key="labels"),
-                           _torchvision_download("CIFAR10")),
+                           _torchvision_download("CIFAR10"), image_folders=CIFAR10_IMAGE_FOLDERS,
+                           classes=CIFAR10_CLASSES),
     "cifar100": DatasetInfo("cifar100", (3, 32, 32), "cifar-100-python",
                             {"train": ("train",), "test": ("test",)},
                             partial(readers.read_cifar, label_key="fine_labels"),
@@ -78,7 +89,8 @@ REGISTRY = {
     # CIFAR-10 as the two-stage VAE code saw it: through a JPEG round trip (vaebench.jpeg)
     "cifar10_jpeg": DatasetInfo("cifar10_jpeg", (3, 32, 32), "cifar-10-batches-py",
                                 _CIFAR10_FILES, partial(readers.read_cifar, label_key="labels"),
-                                _torchvision_download("CIFAR10"), transform=jpeg.round_trip),
+                                _torchvision_download("CIFAR10"), transform=jpeg.round_trip,
+                                image_folders=CIFAR10_IMAGE_FOLDERS, classes=CIFAR10_CLASSES),
 }
 # CelebA: no download (torchvision's Google Drive source is rate-limited; the user provides it).
 for _name, (_crop, _resize) in celeba.VARIANTS.items():
@@ -89,6 +101,11 @@ for _name, (_crop, _resize) in celeba.VARIANTS.items():
         loader=partial(celeba.load_split, crop=_crop, resize=_resize),
         make_standin=partial(celeba.standin, _crop, _resize))
 STANDIN_PREFIX = "standin_"
+# (name as people write it, format of torchvision's files) for the record
+DESCRIPTIONS = {"mnist": ("MNIST", "IDX files"), "fashion_mnist": ("Fashion-MNIST", "IDX files"),
+                "cifar10": ("CIFAR-10", "python pickles"),
+                "cifar10_jpeg": ("CIFAR-10", "python pickles"),
+                "cifar100": ("CIFAR-100", "python pickles"), "svhn": ("SVHN", ".mat files")}
 
 
 def is_sampled(name: str) -> bool:
@@ -143,8 +160,45 @@ def is_available(name: str, root: str | Path | None = None) -> bool:
     info = dataset_info(name)  # raises for an unknown name
     if name.startswith(STANDIN_PREFIX):
         return True
-    folder = resolve_data_root(root) / info.folder
+    return has_files(info, resolve_data_root(root)) or image_folder(info, root) is not None
+
+
+def has_files(info: DatasetInfo, root: Path) -> bool:
+    """Whether torchvision's files of the dataset (e.g. CIFAR's pickles) are all there."""
+    folder = root / info.folder
     return all((folder / f).exists() for files in info.files.values() for f in files)
+
+
+def image_folder(info: DatasetInfo, root: str | Path | None = None) -> Path | None:
+    """The dataset's image-folder copy (with train/ and test/), where it has one."""
+    for name in info.image_folders:
+        folder = resolve_data_root(root) / name
+        if (folder / "train").is_dir() and (folder / "test").is_dir():
+            return folder
+    return None
+
+
+def describe(name: str, root: str | Path | None = None) -> str:
+    """What a dataset is as it would be read here, in words for the record (no paths): its
+    source and format, and whether the JPEG round trip is applied."""
+    if is_sampled(name):
+        return f"sampled in code ({name})"
+    info = dataset_info(name)
+    if name.startswith(STANDIN_PREFIX):
+        return f"generated stand-in for {info.name} (not real data)"
+    if info.loader is not None:
+        return f"CelebA aligned JPEGs, cropped and resized ({name})"
+    title, file_format = DESCRIPTIONS[info.name]
+    folder = None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+    if folder is None:
+        text = f"{title}, {file_format} ({info.folder or 'in the data root'})"
+        return text + (", through the authors' JPEG round trip" if info.transform else "")
+    kind = readers.image_folder_format(folder / "train")
+    text = f"{title}, {kind} image folder ({folder.name}/)"
+    if info.transform is None:
+        return text
+    return text + (", taken as decoded (the files already are one JPEG round trip)"
+                   if kind == "JPEG" else ", through the authors' JPEG round trip")
 
 
 def load(name: str, split: str = "train", root: str | Path | None = None,
@@ -159,6 +213,9 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
     if info.loader is not None:
         return info.loader(resolve_data_root(root), split)
     folder = resolve_data_root(root) / info.folder
+    folder_copy = None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+    if folder_copy is not None:
+        return _from_image_folder(info, folder_copy, split)
     if not is_available(name, root):
         if not download:
             raise UserError(
@@ -169,6 +226,16 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
         _download(info, resolve_data_root(root))
     images, labels = info.reader(folder, info.files[split])
     return _transformed(info, torch.from_numpy(images), torch.from_numpy(labels))
+
+
+def _from_image_folder(info: DatasetInfo, folder: Path, split: str):
+    """A split of the image-folder copy; the JPEG round trip only for a lossless (PNG) folder:
+    a JPEG folder already went through one, and a second would be data nobody trained on."""
+    images, labels = readers.read_image_folder(folder / split, info.classes, info.shape)
+    images, labels = torch.from_numpy(images), torch.from_numpy(labels)
+    if readers.image_folder_format(folder / split) == "JPEG":
+        return images, labels
+    return _transformed(info, images, labels)
 
 
 def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):

@@ -3,7 +3,8 @@
 Runs write this into done.json and artifact jobs into `<artifact>.build.json`, so the record
 (`vaebench record`) can say at which commit, on what machine and from which data every
 replicated number was computed, and refuse results of a tree with uncommitted changes.
-Paths of the machine are never recorded: data is named by dataset and format only.
+Paths of the machine are never recorded: data is named by dataset and format only
+(`vaebench.data.describe`).
 """
 
 import datetime
@@ -17,26 +18,6 @@ import torch
 
 # The folder holding this package: a git checkout for a developer, site-packages otherwise.
 CODE_ROOT = Path(__file__).resolve().parents[1]
-
-# What each dataset is as the readers find it: the record names data by these, not by path.
-DATA_FORMATS = {
-    "mnist": "MNIST, IDX files (torchvision layout)",
-    "fashion_mnist": "Fashion-MNIST, IDX files (torchvision layout)",
-    "cifar10": "CIFAR-10, python pickles (cifar-10-batches-py)",
-    "cifar10_jpeg": "CIFAR-10, python pickles, through the authors' JPEG round trip",
-    "cifar100": "CIFAR-100, python pickles (cifar-100-python)",
-    "svhn": "SVHN, .mat files (cropped digits)",
-}
-
-
-def data_format(dataset: str) -> str:
-    """A line naming the dataset and its format as read (e.g. 'MNIST, IDX files ...')."""
-    if dataset.startswith("standin_"):
-        return f"generated stand-in for {dataset.removeprefix('standin_')} (not real data)"
-    if dataset.startswith("celeba"):
-        return f"CelebA aligned JPEGs, cropped and resized ({dataset})"
-    return DATA_FORMATS.get(dataset, f"sampled in code ({dataset})")
-
 
 def _git(*args: str) -> str | None:
     try:

@@ -82,3 +82,46 @@ def _check_counts(images_path: Path, n_images: int, labels_path: Path, n_labels:
     if n_images != n_labels:
         raise UserError(f"{images_path} has {n_images} images but {labels_path} has {n_labels} "
                         "labels; re-download the dataset")
+
+
+IMAGE_SUFFIXES = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+
+
+def image_folder_format(split_folder: Path) -> str:
+    """'JPEG' or 'PNG': the format of the first image found under <split>/<class>/."""
+    for path in sorted(split_folder.glob("*/*")):
+        if path.suffix.lower() in IMAGE_SUFFIXES:
+            return IMAGE_SUFFIXES[path.suffix.lower()]
+    raise UserError(f"{split_folder} holds no .jpg or .png images under <class>/ folders")
+
+
+def read_image_folder(split_folder: Path, classes: tuple[str, ...],
+                      shape: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """An image folder <split>/<class>/<name>.jpg|png: class i is `classes[i]` (a dataset's own
+    label order). Images are interleaved class by class (the first of each class, then the
+    second, ...), so that a prefix subset of any size is class-balanced as the pickles are."""
+    from PIL import Image, UnidentifiedImageError
+
+    missing = [name for name in classes if not (split_folder / name).is_dir()]
+    if missing:
+        raise UserError(f"{split_folder} lacks the class folder(s) {', '.join(missing)}; an image "
+                        f"folder needs one folder per class: {', '.join(classes)}")
+    per_class = [sorted(p for p in (split_folder / name).iterdir()
+                        if p.suffix.lower() in IMAGE_SUFFIXES) for name in classes]
+    order = [(label, paths[k]) for k in range(max(map(len, per_class)))
+             for label, paths in enumerate(per_class) if k < len(paths)]
+    channels, height, width = shape
+    images = np.empty((len(order), height, width, channels), dtype=np.uint8)
+    for i, (_, path) in enumerate(order):
+        try:
+            with Image.open(path) as image:
+                pixels = np.asarray(image.convert("RGB" if channels == 3 else "L"))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise UserError(f"{path} is not a readable image ({type(exc).__name__}); replace "
+                            f"or delete it") from None
+        if pixels.shape[:2] != (height, width):
+            raise UserError(f"{path} is {pixels.shape[1]}x{pixels.shape[0]}, expected "
+                            f"{width}x{height}; this folder is not the dataset it is named as")
+        images[i] = pixels.reshape(height, width, channels)
+    labels = np.array([label for label, _ in order], dtype=np.int64)
+    return images.transpose(0, 3, 1, 2).copy(), labels

@@ -330,7 +330,7 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
 
 def data_used(cfg: TrainConfig, n_images: int) -> dict:
     """The data this run read, for the record: dataset, its format, and how much of it."""
-    used = {"dataset": cfg.dataset, "format": provenance.data_format(cfg.dataset)}
+    used = {"dataset": cfg.dataset, "format": data.describe(cfg.dataset, cfg.data_root)}
     if data.is_sampled(cfg.dataset):
         return {**used, "fresh_samples_per_epoch": cfg.steps_per_epoch * cfg.batch_size,
                 "eval_samples": n_images}
