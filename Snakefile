@@ -3,8 +3,12 @@
 #   snakemake --cores 2 --config scale=smoke    the plumbing in minutes (CI)
 #   snakemake --cores 2 results/asperti2019/table1.csv
 # Papers are data (benchmarks/<paper>.yaml); the rules are generic over them.
+import sys
+
 import yaml
 from snakemake.utils import min_version, validate
+
+from vaebench import workflow_config as vaebench_config
 
 min_version("9.19")
 
@@ -17,6 +21,11 @@ for _key in ("download", "train_threads"):
     if isinstance(config.get(_key), str):
         config[_key] = yaml.safe_load(config[_key])
 
+# one line with the allowed values (Snakemake's validate would dump the jsonschema error)
+_problem = vaebench_config.problem(config, "workflow/schemas/config.schema.yaml")
+if _problem:
+    print(_problem, file=sys.stderr)
+    sys.exit(2)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
@@ -44,4 +53,6 @@ include: "workflow/rules/perf.smk"
 rule all:
     default_target: True
     input:
-        "results/summary.csv",
+        # `snakemake --report` after any target reports what exists (the full list would make
+        # it fail on the first artifact not built yet)
+        built_outputs() if "--report" in sys.argv else "results/summary.csv",

@@ -5,6 +5,12 @@ tests/test_train.py; a re-run with nothing changed doing nothing is tests/test_w
 """
 
 import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -52,3 +58,33 @@ def test_disk_full_at_a_checkpoint_keeps_the_last_one_and_resumes_from_it(
     done = train(cfg, run, progress=False)
     assert done["epochs"] == 4
     assert pd.read_csv(run / "metrics.csv").epoch.tolist() == [1, 2, 3, 4]
+
+
+def test_a_job_stops_when_the_workflow_that_started_it_is_killed(tmp_path):
+    """workflow (killed with SIGKILL) -> shell -> job: the job notices and exits on its own."""
+    pid_file = tmp_path / "job.pid"
+    (tmp_path / "job.py").write_text(
+        "import os, time\nfrom vaebench import orphan\norphan.exit_with_workflow(0.2)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n")
+    (tmp_path / "workflow.py").write_text(
+        "import subprocess, sys, time\n"
+        f"subprocess.Popen(['sh', '-c', {sys.executable!r} + ' {tmp_path / 'job.py'}; true'])\n"
+        "time.sleep(60)\n")
+    started = subprocess.Popen([sys.executable, str(tmp_path / "workflow.py")])
+    for _ in range(200):
+        if pid_file.exists() and pid_file.read_text():
+            break
+        time.sleep(0.1)
+    job_pid = int(pid_file.read_text())
+    started.send_signal(signal.SIGKILL)
+    started.wait()
+    for _ in range(100):
+        try:
+            os.kill(job_pid, 0)
+        except ProcessLookupError:
+            return  # gone
+        if Path(f"/proc/{job_pid}/stat").read_text().split(")")[1].split()[0] == "Z":
+            return  # exited, waiting for its (dead) shell's reaper
+        time.sleep(0.1)
+    os.kill(job_pid, signal.SIGKILL)
+    raise AssertionError("the job outlived its workflow by 10 s")

@@ -12,6 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it; set it straight back
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(target: str | Path):
     """Yield a temp path beside `target`; on success it replaces `target`, on error it vanishes."""
@@ -21,6 +27,9 @@ def atomic_path(target: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        # mkstemp makes 0600; give the file the mode an ordinary write would (0666 & ~umask),
+        # so a cluster group can read the results
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):

@@ -24,6 +24,7 @@ import yaml
 
 from vaebench import atomic, data, startup
 from vaebench.config import TrainConfig
+from vaebench.errors import UserError
 from vaebench.objective import batch_terms
 
 CONFIG = Path(__file__).resolve().parents[1] / "benchmarks" / "perf" / "throughput.yaml"
@@ -196,6 +197,10 @@ def jobs(config: dict, only: list[str] | None) -> list[tuple[str, str]]:
 def run_all(out: str | Path, device: str, data_root, only: list[str] | None = None
             ) -> pd.DataFrame:
     config = load_cases()
+    unknown = sorted(set(only or []) - {*config["cases"], "fid_mnist", "startup"})
+    if unknown:
+        raise UserError(f"--only: unknown case(s) {', '.join(unknown)}; known: "
+                        f"{', '.join([*config['cases'], 'fid_mnist', 'startup'])}")
     rows = []
     for what, case in jobs(config, only):
         rows.append(measure_in_subprocess(what, case, device, data_root))

@@ -25,10 +25,30 @@ The whole suite is a Snakemake DAG: snakemake --cores 2 --config scale=quick"""
 
 
 def parse_assignment(text: str) -> tuple[str, object]:
+    """key=value with the value read as YAML, and numbers as a person writes them: YAML 1.1
+    reads 1e-4 (no dot) as a string."""
     if "=" not in text:
         raise UserError(f"--set expects key=value, got '{text}'")
     key, value = text.split("=", 1)
-    return key, yaml.safe_load(value)
+    parsed = yaml.safe_load(value)
+    if isinstance(parsed, str):
+        for number in (int, float):
+            try:
+                return key, number(parsed)
+            except ValueError:
+                continue
+    return key, parsed
+
+
+def positive_int(text: str) -> int:
+    """argparse type for counts such as --threads: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
 
 
 def train_config(args):
@@ -58,6 +78,10 @@ def cmd_train(args) -> None:
     from vaebench.train import train
 
     config = train_config(args)
+    if args.exit_with_workflow:
+        from vaebench.orphan import exit_with_workflow
+
+        exit_with_workflow()
     if args.threads:
         torch.set_num_threads(args.threads)
     done = train(config, args.out, progress=None, restart_if_changed=args.restart_if_changed)
@@ -110,7 +134,8 @@ def cmd_datasets(args) -> None:
         return
     for name in data.known_datasets():
         state = "available" if data.is_available(name, root) else "missing"
-        print(f"{name:28s} {state:10s} {data.dataset_info(name).shape}")
+        shape = "sampled in code" if data.is_sampled(name) else data.dataset_info(name).shape
+        print(f"{name:28s} {state:10s} {shape}")
     print(f"data root: {root} (set with --data-root, data_root in the config, or VAEBENCH_DATA)")
 
 
@@ -173,8 +198,15 @@ def cmd_check(args) -> None:
               f"{len(spec.get('experiments') or {})} experiments)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments are one line on stderr and exit code 2, as every other user error."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="vaebench", description="Regenerate the tables and figures of four VAE papers.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -193,10 +225,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--device", help="auto | cpu | cuda[:N]")
     train.add_argument("--data-root", help="folder holding the datasets (else $VAEBENCH_DATA)")
     train.add_argument("--download", action="store_true", help="let torchvision download data")
-    train.add_argument("--threads", type=int, help="torch CPU threads")
+    train.add_argument("--threads", type=positive_int, help="torch CPU threads (>= 1)")
     train.add_argument("--restart-if-changed", action="store_true",
                        help="discard a checkpoint written by another configuration (the DAG "
                             "uses this when a spec changed) instead of stopping")
+    train.add_argument("--exit-with-workflow", action="store_true",
+                       help="stop when the process that started this job's shell is gone (the "
+                            "DAG uses this, so a killed snakemake leaves no run behind)")
     train.set_defaults(func=cmd_train)
 
     art = sub.add_parser("artifact", help="build results/<paper>/<artifact>.csv and .png")
@@ -205,7 +240,8 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--scale", default="quick")
     art.add_argument("--runs-root", default="results/runs")
     art.add_argument("--results", default="results")
-    art.add_argument("--threads", type=int, help="torch CPU threads (builders that evaluate)")
+    art.add_argument("--threads", type=positive_int,
+                     help="torch CPU threads (builders that evaluate)")
     art.set_defaults(func=cmd_artifact)
 
     summ = sub.add_parser("summary", help="write results/summary.csv from artifact CSVs")
@@ -288,5 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         args.func(args)
     except UserError as exc:
         print(f"vaebench: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the machine said no (read-only folder, a file in the way, full disk)
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"vaebench: error: cannot write or read{where}: {exc.strerror or exc}; choose "
+              f"another --out, or free space / fix permissions there", file=sys.stderr)
         return 2
     return 0

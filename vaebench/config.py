@@ -76,11 +76,21 @@ class TrainConfig:
         if missing:
             raise UserError(f"training config lacks {', '.join(missing)}")
         config = cls(**values)
+        config._check_whole_numbers()
         try:
             config.validate()
         except TypeError:  # a comparison met a non-number: name the option, not the traceback
             raise UserError(config._first_non_number()) from None
         return config
+
+    def _check_whole_numbers(self) -> None:
+        """An integer option given 1.5 is refused, not rounded somewhere downstream."""
+        for option in fields(self):
+            value = getattr(self, option.name)
+            whole = option.type is int or str(option.type) == "int | None"
+            if whole and isinstance(value, float):
+                raise UserError(f"training option {option.name} must be a whole number, "
+                                f"got {value!r}")
 
     def _first_non_number(self) -> str:
         """The message for the first numeric option (int or float, possibly null) that holds

@@ -13,9 +13,10 @@ machines without the real data.
 """
 
 import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -153,6 +154,31 @@ def missing_reason(name: str, root: str | Path | None = None) -> str:
             "VAEBENCH_DATA to a folder holding it")
 
 
+# Where torchvision downloads each dataset from (host, port): probed before planning a DAG, so an
+# offline machine skips what it cannot fetch instead of failing at the first download.
+DOWNLOAD_HOSTS = {
+    "mnist": ("ossci-datasets.s3.amazonaws.com", 443),
+    "fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
+    "cifar10": ("www.cs.toronto.edu", 443), "cifar10_jpeg": ("www.cs.toronto.edu", 443),
+    "cifar100": ("www.cs.toronto.edu", 443), "svhn": ("ufldl.stanford.edu", 80),
+}
+
+
+@cache
+def _reachable(host: str, port: int, timeout: float = 3.0) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError:
+        return False
+    return True
+
+
+def download_unreachable(name: str) -> str | None:
+    """The download host of a dataset when it cannot be reached from here, else None."""
+    host = DOWNLOAD_HOSTS.get(name.removeprefix(STANDIN_PREFIX))
+    return None if host is None or _reachable(*host) else host[0]
+
+
 def is_available(name: str, root: str | Path | None = None) -> bool:
     """Whether the dataset can be had without downloading."""
     if is_sampled(name):
@@ -243,11 +269,29 @@ def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):
 
 
 def _download(info: DatasetInfo, root: Path) -> None:
+    """torchvision's download; a failed one takes away the folders it created (an empty
+    MNIST/raw left behind would look like a dataset that is there)."""
+    existed = {path for path in root.rglob("*")} if root.exists() else set()
+    root_existed = root.exists()
     try:
         info.download(root)
     except Exception as exc:  # network errors come in many types; the user needs one line
+        _remove_new_empty_folders(root, existed, root_existed)
+        said = " ".join(str(exc).split())  # torchvision lists every mirror tried, a line each
+        said = said if len(said) <= 160 else said[:157] + "..."
         raise UserError(f"could not download dataset '{info.name}' into {root} "
-                        f"({type(exc).__name__}: {exc}); copy it there by hand") from None
+                        f"({type(exc).__name__}: {said}); copy it there by hand, or set "
+                        f"data_root / VAEBENCH_DATA to a folder holding it") from None
+
+
+def _remove_new_empty_folders(root: Path, existed: set[Path], root_existed: bool) -> None:
+    if not root.exists():
+        return
+    created = sorted((p for p in root.rglob("*") if p.is_dir() and p not in existed),
+                     key=lambda p: len(p.parts), reverse=True)
+    for folder in created + ([] if root_existed else [root]):
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def standin(shape: tuple[int, int, int], n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -72,6 +72,9 @@ def validate_spec(spec, path) -> None:
             if key not in artifact:
                 fail(f"artifact '{name}' lacks '{key}'")
         grids = artifact.get("experiments") or []
+        if "experiments" in artifact and not _all_listed(grids):
+            fail(f"artifact '{name}': experiments is empty; list the runs it reads, or drop the "
+                 f"key for an artifact computed without training")
         if isinstance(grids, dict) and set(grids) != set(SCALES):
             fail(f"artifact '{name}': experiments per scale must list {', '.join(SCALES)}")
         for experiment in _all_listed(grids):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from vaebench import atomic, replication_md
 from vaebench import spec as specs
+from vaebench.errors import UserError
 from vaebench.verdict import artifact_verdict, read_artifact_csv
 
 COLUMNS = ["paper", "artifact", "kind", "verdict", "scale", "n_rows", "n_match", "n_differs",
@@ -36,8 +37,11 @@ def write_summary(csvs: list[str], skipped: list[str], scale: str, out: str | Pa
     """`csvs`: results/<paper>/<artifact>.csv; `skipped`: 'paper/artifact: reason' strings."""
     rows = [artifact_row(Path(c).parent.name, Path(c).stem, Path(c)) for c in csvs]
     for entry in skipped:
-        key, reason = entry.split(":", 1)
-        paper, name = key.split("/")
+        key, colon, reason = entry.partition(":")
+        paper, slash, name = key.partition("/")
+        if not (colon and slash and reason.strip()):
+            raise UserError(f"--skipped expects PAPER/ARTIFACT: REASON, got '{entry}'")
+        specs.artifact(specs.load_spec(paper), name)
         rows.append(skipped_row(paper, name, reason.strip(), scale))
     summary = pd.DataFrame(rows, columns=COLUMNS)
     atomic.write_csv(out, summary)

@@ -6,6 +6,7 @@ written last, done.json. Re-running on a directory with a checkpoint resumes fro
 where an uninterrupted run would (bitwise on the CPU); a directory with done.json is left alone.
 """
 
+import math
 import os
 import signal
 import sys
@@ -317,7 +318,8 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
     done = {
         "epochs": run.epoch, "extended_by": run.epoch - cfg.epochs, "final_loss": losses[-1],
         "converged": has_plateaued(losses, cfg.converge_window, cfg.converge_rtol),
-        "plateau_ratio": plateau_ratio(losses, cfg.converge_window),
+        # null, not Infinity (which is not JSON), when the ratio is undefined (< 3 epochs)
+        "plateau_ratio": finite_or_none(plateau_ratio(losses, cfg.converge_window)),
         "converge_rule": rule_text(cfg.converge_window, cfg.converge_rtol),
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
@@ -326,6 +328,10 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
     }
     atomic.write_json(out_dir / "done.json", done)
     return done
+
+
+def finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None
 
 
 def data_used(cfg: TrainConfig, n_images: int) -> dict:
@@ -376,6 +382,26 @@ def save_samples(run: Run, out_dir: Path) -> None:
         atomic.write_csv(out_dir / "samples.csv", pd.DataFrame(means.numpy(), columns=columns))
 
 
+def finished_as(out_dir: Path, cfg: TrainConfig, restart_if_changed: bool) -> bool:
+    """Whether the finished run in `out_dir` is the run `cfg` asks for. Another configuration's
+    is refused (its result would be reported as this one's), or with `restart_if_changed`
+    discarded so the run trains anew."""
+    saved = out_dir / "config.yaml"
+    written = TrainConfig.from_dict(yaml.safe_load(saved.read_text())) if saved.exists() else None
+    if written is not None and written.identity() == cfg.identity():
+        return True
+    if not restart_if_changed:
+        differ = sorted(key for key in {**cfg.identity(), **(written.identity() if written else {})}
+                        if written is None
+                        or cfg.identity().get(key) != written.identity().get(key))
+        raise UserError(f"{out_dir} holds a finished run of another configuration (differs in "
+                        f"{', '.join(differ[:5]) or 'its saved config'}); choose another --out, "
+                        f"or delete the directory to retrain")
+    (out_dir / "done.json").unlink()
+    (out_dir / "checkpoint.pt").unlink(missing_ok=True)
+    return False
+
+
 def planned_epochs(cfg: TrainConfig, losses: list[float]) -> int:
     """How long this run trains, given the epoch losses so far: `epochs` (or its σ schedule's
     length), and with `max_epochs` one more chunk (a quarter of `epochs`) each time a chunk ends
@@ -398,14 +424,15 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     `run.latent_hook` there). `restart_if_changed`: a checkpoint of another configuration is
     discarded (the DAG re-runs a job whose spec changed) instead of refused."""
     out_dir = Path(out_dir)
-    if (out_dir / "done.json").exists():
+    if (out_dir / "done.json").exists() and finished_as(out_dir, cfg, restart_if_changed):
         return yaml.safe_load((out_dir / "done.json").read_text())
     device = resolve_device(cfg.device)
     batches = make_batches(cfg, device)
     run = Run(cfg, device)
     out_dir.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
     resume_if_possible(run, out_dir, restart_if_changed)
+    # after the checkpoint was accepted: a refused run leaves the directory as it was
+    atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
     if prepare is not None:
         prepare(run)
     show = sys.stderr.isatty() if progress is None else progress

@@ -20,8 +20,10 @@ rule fid_reference:
     message:
         "FID reference statistics: {wildcards.n} {wildcards.split} images of {wildcards.dataset}"
     shell:
-        "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
-        " --n {wildcards.n} --out {output} --device {params.device} > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
+            " --n {wildcards.n} --out {output} --device {params.device}"
+        )
 
 
 rule artifact:
@@ -48,15 +50,17 @@ rule artifact:
     message:
         "build {wildcards.paper}/{wildcards.artifact} ({params.scale})"
     shell:
-        "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
-        " --scale {params.scale} --threads {threads} > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
+            " --scale {params.scale} --threads {threads}"
+        )
 
 
 rule summary:
     input:
         csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
     output:
-        report("results/summary.csv", caption="../report/summary.rst", category="Summary"),
+        summary_output(),
         "results/REPLICATION.md",
     log:
         "results/logs/summary.log",
@@ -67,8 +71,10 @@ rule summary:
         scale=SCALE,
         skipped=skipped_flags(),
     shell:
-        "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
-        " --out {output[0]} > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
+            " --out {output[0]}"
+        )
 
 
 rule flat_artifact_name:
@@ -84,3 +90,20 @@ rule flat_artifact_name:
     shell:
         "echo 'vaebench: results/{wildcards.flat}.csv is ambiguous; artifacts are per paper:"
         " {params.candidates}' | tee {log} >&2; exit 2"
+
+
+rule unknown_target:
+    # results/<paper>/<artifact>.csv of no spec: say which papers or artifacts exist
+    output:
+        "results/{target}.csv",
+    wildcard_constraints:
+        target=known_targets_regex(),
+    log:
+        "results/logs/unknown/{target}.log",
+    params:
+        message=lambda wildcards: shlex.quote(unknown_target_message(wildcards)),
+    shell:
+        "echo {params.message} | tee {log} >&2; exit 2"
+
+
+ruleorder: unknown_target > artifact

@@ -9,6 +9,7 @@ from snakemake.settings.types import DeploymentMethod
 from vaebench import artifacts as vb_artifacts
 from vaebench import data as vb_data
 from vaebench import spec as vb_spec
+from vaebench.errors import UserError
 
 SCALE = config["scale"]
 # Where the data is and which device runs a job do not change a run's result, so they reach the
@@ -25,7 +26,22 @@ PYTHON = "python" if USES_CONDA else shlex.quote(sys.executable)
 # each job on the machine it runs on.
 GPUS_PER_JOB = int(config["device"].startswith("cuda")
                    or (config["device"] == "auto" and torch.cuda.is_available()))
-SPECS = {paper: vb_spec.load_spec(paper) for paper in vb_spec.specified_papers()}
+
+
+def load_specs():
+    """Every paper's spec; a broken one is left out with a warning, so that one paper's YAML
+    does not block the others' targets (asking for its own says what is wrong)."""
+    specs, broken = {}, {}
+    for paper in vb_spec.specified_papers():
+        try:
+            specs[paper] = vb_spec.load_spec(paper)
+        except UserError as exc:
+            broken[paper] = str(exc)
+            print(f"vaebench: warning: {exc}; {paper}'s artifacts are left out", file=sys.stderr)
+    return specs, broken
+
+
+SPECS, BROKEN_SPECS = load_specs()
 
 
 def skip_reason(paper, artifact):
@@ -40,6 +56,11 @@ def skip_reason(paper, artifact):
         if not config["download"]:
             return (f"dataset {dataset} not found under {DATA_ROOT}; set data_root or "
                     f"VAEBENCH_DATA, or --config download=true")
+        host = vb_data.download_unreachable(dataset)
+        if host:  # offline: build the rest instead of failing at the first download
+            return (f"dataset {dataset} not found under {DATA_ROOT} and its download host "
+                    f"{host} cannot be reached (offline?); copy it there, or set data_root or "
+                    f"VAEBENCH_DATA to a folder holding it")
     return None
 
 
@@ -58,6 +79,8 @@ def artifact_threads(wildcards):
     images at ~4 images/s on one thread). One thread for the others, which run beside training,
     and for every artifact at smoke, whose Inception pass is a few dozen images: there, holding
     every core would only serialise CI's DAG around the FID artifacts."""
+    if (wildcards.paper, wildcards.artifact) not in ARTIFACTS:
+        return 1
     if SCALE != "smoke" and vb_spec.fid_references(SPECS[wildcards.paper], wildcards.artifact,
                                                    SCALE):
         return min(max(workflow.cores or 1, config["train_threads"]), FID_THREADS_MAX)
@@ -67,6 +90,8 @@ def artifact_threads(wildcards):
 def artifact_inputs(wildcards):
     """done.json of every run the artifact aggregates (one training job each), the FID
     reference statistics it compares images with, and the datasets it reads itself."""
+    if (wildcards.paper, wildcards.artifact) not in ARTIFACTS:
+        return []  # rule unknown_target answers
     spec = SPECS[wildcards.paper]
     runs = vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)
     read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
@@ -117,3 +142,50 @@ def per_paper_names(wildcards):
     names = [f"results/{p}/{wildcards.flat}.csv" for p, spec in SPECS.items()
              if wildcards.flat in spec["artifacts"]]
     return " ".join(names) or "none: no paper has an artifact of that name"
+
+
+def known_targets_regex():
+    """A regex for `<paper>/<artifact>` matching every pair that is *not* an artifact of a spec
+    (rule unknown_target answers those in one line instead of a KeyError traceback)."""
+    import re
+
+    known = "|".join(re.escape(f"{p}/{a}") for p, a in ARTIFACTS) or "(?!)"
+    return rf"(?!(?:{known})\.csv$)[^/]+/[^/]+"  # the lookahead sees the rest of the path
+
+
+def unknown_target_message(wildcards):
+    paper, _, artifact = wildcards.target.partition("/")
+    if paper in BROKEN_SPECS:
+        return f"vaebench: {BROKEN_SPECS[paper]}"
+    if paper not in SPECS:
+        return f"vaebench: unknown paper '{paper}'; known: {', '.join(SPECS)}"
+    return (f"vaebench: paper {paper} has no artifact '{artifact}'; known: "
+            f"{', '.join(SPECS[paper]['artifacts'])}")
+
+
+def logged(command: str) -> str:
+    """A rule's shell command with its output in {log}; every attempt is appended to
+    {log}.attempts (Snakemake deletes {log} before a re-run), and a failure puts the log's last
+    line, the one-line cause, on the console."""
+    # braces doubled: Snakemake formats the result ({log}, {params...})
+    return (f"{{{{ {command} ; }}}} > {{log}} 2>&1 && status=0 || status=$?; "
+            "{{ echo \"== $(date -u +%FT%TZ) exit $status\"; cat {log}; }} >> {log}.attempts; "
+            "if [ $status -ne 0 ]; then echo \"$(tail -n 1 {log}) (log: {log})\" >&2; fi; "
+            "exit $status")
+
+
+def refuse_unknown_targets(argv: list[str]) -> None:
+    """A target results/<paper>/<artifact>.csv that no spec has stops the run before any job,
+    in one line naming what exists, with exit code 2 (the command line is all Snakemake gives a
+    Snakefile to look at; rule unknown_target answers targets that come another way)."""
+    import re
+
+    for arg in argv[1:]:
+        match = re.fullmatch(r"results/([a-z]+\d{4})/([^/]+)\.csv", arg)
+        if match and (match[1], match[2]) not in ARTIFACTS:
+            target = f"{match[1]}/{match[2]}"
+            print(unknown_target_message(type("W", (), {"target": target})), file=sys.stderr)
+            sys.exit(2)
+
+
+refuse_unknown_targets(sys.argv)

@@ -2,6 +2,7 @@
 # Captions (workflow/report/*.rst) are Jinja templates that see only `snakemake.config`, the job and
 # its wildcards, so each artifact's entry of benchmarks/<paper>.yaml (title, source, claim) reaches
 # them through config. Jobs never read this key, and spawned (cluster) jobs rebuild it themselves.
+import os
 import re
 
 import pandas as pd
@@ -39,3 +40,19 @@ def figure_labels(wildcards, output):
 
 def table_labels(wildcards, output):
     return report_labels(wildcards, output, "reported vs replicated")
+
+
+def summary_output():
+    """results/summary.csv, in the report once it exists: `snakemake --report` after a single
+    target (no summary yet) reports what was built instead of failing."""
+    path = "results/summary.csv"
+    if os.path.exists(path):  # read again when --report parses the workflow, after the run
+        return report(path, caption="../report/summary.rst", category="Summary")
+    return path
+
+
+def built_outputs():
+    """The artifact CSVs (and the summary) that exist now."""
+    built = [f"results/{p}/{a}.csv" for p, a in BUILDABLE
+             if os.path.exists(f"results/{p}/{a}.csv")]
+    return built + [path for path in ["results/summary.csv"] if os.path.exists(path)]

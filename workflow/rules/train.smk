@@ -16,8 +16,10 @@ rule celeba_cache:
     params:
         python=PYTHON,
     shell:
-        "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
-        " --resize {wildcards.resize} --out {output} > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
+            " --resize {wildcards.resize} --out {output}"
+        )
 
 
 rule dataset:
@@ -33,8 +35,10 @@ rule dataset:
         python=PYTHON,
         download="--download" if config["download"] else "",
     shell:
-        "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
-        " {params.download} --stamp {output} > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
+            " {params.download} --stamp {output}"
+        )
 
 
 rule train:
@@ -59,7 +63,9 @@ rule train:
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
     shell:
-        "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
-        " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
-        " --threads {threads}"
-        " {params.download} --restart-if-changed > {log} 2>&1"
+        logged(
+            "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
+            " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
+            " --threads {threads}"
+            " {params.download} --restart-if-changed --exit-with-workflow"
+        )

@@ -1,0 +1,104 @@
+"""Snakemake's face: bad config and unknown targets are one line naming the problem and what is
+allowed (exit code 2, nothing written), one paper's broken YAML leaves the others buildable, a
+failed job's cause reaches the console and every attempt's log is kept, and offline the main job
+plans what it can and lists the rest as skipped."""
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, shared_data_root
+
+
+@pytest.fixture
+def workdir(tmp_path):
+    for name in ("Snakefile", "workflow", "benchmarks", "profiles"):
+        source = REPO / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path
+
+
+def snakemake(workdir, *args):
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=workdir,
+                          capture_output=True, text=True)
+
+
+def written(workdir) -> set[str]:
+    """Files a run left, besides Snakemake's own bookkeeping (.snakemake/)."""
+    return {str(p.relative_to(workdir)) for p in workdir.rglob("*")
+            if p.is_file() and ".snakemake" not in p.parts}
+
+
+BAD = [
+    (["-n", "--config", "scale=huge"], "config scale='huge' is not allowed; use one of smoke, "
+                                       "quick, paper"),
+    (["-n", "--config", "train_threads=0"], "train_threads=0 is not allowed; use a whole number"),
+    (["-n", "--config", "device=tpu"], "use auto, cpu, mps, cuda or cuda:N"),
+    (["-n", "--config", "download=maybe"], "download='maybe' is not allowed; use a boolean"),
+    (["-n", "--config", "colour=red"], "unknown config key 'colour'; known: scale"),
+    (["-n", "results/asperti2018/table1.csv"], "unknown paper 'asperti2018'; known: asperti2019"),
+    (["-n", "results/asperti2019/table99.csv"], "paper asperti2019 has no artifact 'table99'"),
+]
+
+
+@pytest.mark.parametrize("args, says", BAD, ids=[" ".join(a[1:]) for a, _ in BAD])
+def test_bad_config_or_target_is_one_line_and_exit_2(workdir, args, says):
+    before = written(workdir)
+    result = snakemake(workdir, *args)
+    assert result.returncode == 2, result.stderr[-2000:]
+    ours = [line for line in result.stderr.splitlines() if line.startswith("vaebench:")]
+    assert len(ours) == 1 and says in ours[0], result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "jsonschema" not in result.stderr
+    assert written(workdir) == before
+
+
+def test_a_broken_yaml_blocks_only_its_own_paper(workdir):
+    (workdir / "benchmarks" / "dai2020.yaml").write_text("paper: [oops\n")
+    other = snakemake(workdir, "-n", "results/asperti2019/table1.csv", "--config", "scale=smoke")
+    assert other.returncode == 0, other.stderr[-2000:]
+    assert "dai2020.yaml" in other.stderr and "left out" in other.stderr
+    own = snakemake(workdir, "-n", "results/dai2020/proposition1.csv")
+    assert own.returncode == 2 and "dai2020.yaml" in own.stderr and "malformed" in own.stderr
+
+
+def test_unlock_and_a_plain_run_need_no_cores_flag(workdir):
+    assert snakemake(workdir, "--unlock").returncode == 0
+    assert snakemake(workdir, "-n", "--config", "scale=smoke").returncode == 0
+
+
+def test_a_failed_job_says_why_on_the_console_and_keeps_every_attempt(workdir, tmp_path):
+    args = ["--cores", "1", "results/data/mnist.json", "--config", "scale=smoke",
+            f"data_root={tmp_path / 'nowhere'}", "download=false"]
+    for _ in range(2):
+        result = snakemake(workdir, *args)
+        assert result.returncode != 0
+        assert "vaebench: error: dataset 'mnist' not found" in result.stderr
+    attempts = (workdir / "results" / "logs" / "data" / "mnist.log.attempts").read_text()
+    assert attempts.count(" exit 2") == 2
+
+
+def test_offline_the_main_job_plans_what_it_can_and_skips_the_rest(workdir):
+    """The main job at its default scale, planned offline with the shared data: the MNIST
+    artifacts are built, the ones whose data cannot be had (CIFAR-100 here) are skipped with
+    the reason and the fix, and the summary still runs."""
+    from vaebench import data
+
+    if data.download_unreachable("cifar100") is None:
+        pytest.skip("this machine can reach CIFAR-100's download host")
+    if not data.is_available("mnist", shared_data_root()):
+        pytest.skip("no MNIST here")
+    result = snakemake(workdir, "-n", "-p", "--config", f"data_root={shared_data_root()}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    plan = result.stdout
+    assert "vaebench artifact asperti2019 table1 " in plan
+    summary = next(line for line in plan.splitlines() if "vaebench summary" in line)
+    assert "--skipped 'dai2020/figure1_middle: dataset cifar100 not found" in summary
+    assert "cannot be reached (offline?)" in summary
+
+
+def test_every_config_property_is_described():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert all(rule.get("description") for rule in schema["properties"].values())
