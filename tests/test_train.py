@@ -265,3 +265,27 @@ def test_a_sigma_schedule_longer_than_epochs_is_followed_to_its_end(tiny_config,
 def test_a_non_number_where_a_number_belongs_is_a_one_line_error(tiny_config, option):
     with pytest.raises(UserError, match=f"training option {option} must be a number, got 'two'"):
         TrainConfig.from_dict({**tiny_config, option: "two"})
+
+
+def test_keras_glorot_init_gives_glorot_kernels_and_zero_biases(tiny_config):
+    """init is a named option: keras_glorot is Keras'/TF's default, torch stays the default and
+    out of an old run's identity."""
+    from vaebench.train import Run
+
+    torch_run = Run(TrainConfig.from_dict({**tiny_config, "device": "cpu"}), torch.device("cpu"))
+    glorot = Run(TrainConfig.from_dict({**tiny_config, "device": "cpu", "init": "keras_glorot"}),
+                 torch.device("cpu"))
+    linear = [m for m in glorot.model.modules() if isinstance(m, torch.nn.Linear)]
+    assert linear
+    for layer in linear:
+        fan_out, fan_in = layer.weight.shape
+        limit = (6 / (fan_in + fan_out)) ** 0.5
+        assert layer.weight.abs().max() <= limit and layer.weight.abs().max() > 0.8 * limit
+        assert torch.count_nonzero(layer.bias) == 0
+    assert any(torch.count_nonzero(m.bias) for m in torch_run.model.modules()
+               if isinstance(m, torch.nn.Linear))
+    assert "init" not in TrainConfig.from_dict(tiny_config).identity()
+    assert TrainConfig.from_dict({**tiny_config, "init": "keras_glorot"}).identity()["init"] == (
+        "keras_glorot")
+    with pytest.raises(UserError, match="init must be torch or keras_glorot"):
+        TrainConfig.from_dict({**tiny_config, "init": "he"})

@@ -16,7 +16,7 @@ MACHINE_KEYS = ("device", "data_root", "download")
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
                      "keep_checkpoints_every": None,
                      "precision": "fp32", "channels_last": False, "compile": False,
-                     "l2_reg": {}, "max_epochs": None}
+                     "l2_reg": {}, "max_epochs": None, "init": "torch"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class TrainConfig:
     # Train to a plateau: past `epochs`, in chunks of a quarter of `epochs`, while the loss has not
     # plateaued (the converge_* rule), up to this many epochs (None: exactly `epochs`)
     max_epochs: int | None = None
+    # weight initialisation: torch (PyTorch's defaults) | keras_glorot (Keras/TF: Glorot-uniform
+    # kernels, zero biases), vaebench.initialisation
+    init: str = "torch"
     batch_size: int = 128
     lr: float = 1e-3
     lr_decay_every: int | None = None  # step decay: lr × lr_decay_factor every N epochs
@@ -131,6 +134,8 @@ class TrainConfig:
              f"train_subset must be >= 2 or null, got {self.train_subset}"),
             (0 < self.converge_window <= 1, "converge_window must be in (0, 1]"),
             (self.converge_rtol > 0, "converge_rtol must be > 0"),
+            (self.init in ("torch", "keras_glorot"),
+             f"init must be torch or keras_glorot, got '{self.init}'"),
             (self.precision in ("fp32", "bf16"),
              f"precision must be fp32 or bf16, got '{self.precision}'"),
             (self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),

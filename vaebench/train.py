@@ -22,6 +22,7 @@ from vaebench import atomic, data, gpu, precision, provenance
 from vaebench.config import TrainConfig
 from vaebench.convergence import has_plateaued, plateau_ratio, rule_text
 from vaebench.errors import UserError
+from vaebench.initialisation import initialise
 from vaebench.latent_stats import batch_variance_summary, latent_statistics
 from vaebench.likelihoods import build_likelihood
 from vaebench.models import build_model
@@ -104,6 +105,7 @@ class Run:
         shape = data.data_shape(cfg.dataset, cfg.dataset_args)
         self.model = build_model(cfg.model, shape, self.likelihood.params_per_dim,
                                  **cfg.arch).to(device)
+        initialise(self.model, cfg.init)
         precision.prepare_model(self.model, cfg.channels_last)
         self.forward = precision.forward_for(self.model, cfg, device)  # what the step calls
         params = list(self.model.parameters()) + list(self.likelihood.parameters())
