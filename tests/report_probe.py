@@ -38,6 +38,30 @@ window.addEventListener("load", async () => {
 </script>"""
 
 
+TABLE_PROBE = """<script>
+window.addEventListener("load", async () => {
+  const rows = {};
+  try {
+    while (typeof app === "undefined") await new Promise(r => setTimeout(r, 50));
+    for (const [path, res] of Object.entries(results)) {
+      if (res.mime_type !== "text/html") continue;
+      app.setView({content: "html", contentPath: res.data_uri});
+      await new Promise(r => setTimeout(r, 100));
+      const frame = [...document.querySelectorAll("#app iframe")].find(f => f.src === res.data_uri);
+      // the iframe's document is another origin: parse the same page as the browser would
+      const page = new DOMParser().parseFromString(await (await fetch(res.data_uri)).text(),
+                                                   "text/html");
+      rows[path] = frame ? page.querySelectorAll("table tbody tr").length : null;
+    }
+  } catch (err) { rows.error = String(err); }
+  const pre = document.createElement("pre");
+  pre.id = "vaebench-probe";
+  pre.textContent = JSON.stringify(rows);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -55,10 +79,19 @@ def report_results(report: Path) -> dict:
 
 def rendered_image_sizes(report: Path, scratch: Path) -> dict:
     """{result path: [width, height] as decoded by Chromium, or None if not shown}."""
+    return run_probe(report, scratch, PROBE)
+
+
+def rendered_table_rows(report: Path, scratch: Path) -> dict:
+    """{HTML result path: rows of its table as Chromium parses it, or None if not shown}."""
+    return run_probe(report, scratch, TABLE_PROBE)
+
+
+def run_probe(report: Path, scratch: Path, probe: str) -> dict:
     html = report.read_text()
     end = html.rindex("</body>")
     probed = scratch / "probed.html"
-    probed.write_text(html[:end] + PROBE + html[end:])
+    probed.write_text(html[:end] + probe + html[end:])
     dom = subprocess.run(
         [chromium(), "--headless", "--no-sandbox", "--disable-gpu",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

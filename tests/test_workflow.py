@@ -70,8 +70,8 @@ def test_report_shows_every_figure_and_table_with_its_claim(workdir, data_root, 
     assert built.shape[0] > 10 and "results/summary.csv" in results
     for (paper, artifact), row in built.iterrows():
         figure = results[f"results/{paper}/{artifact}.png"]
-        table = results[f"results/{paper}/{artifact}.csv"]
-        assert figure["mime_type"] == "image/png" and table["mime_type"] == "text/csv"
+        table = results[f"results/{paper}/{artifact}.table.html"]
+        assert figure["mime_type"] == "image/png" and table["mime_type"] == "text/html"
         assert row.claim in caption_text(figure["caption"]), (paper, artifact)
         assert figure["labels"]["verdict"] == table["labels"]["verdict"] == row.verdict
 
@@ -79,6 +79,12 @@ def test_report_shows_every_figure_and_table_with_its_claim(workdir, data_root, 
     pngs = {f"results/{paper}/{artifact}.png" for paper, artifact in built.index}
     assert set(sizes) == pngs, sizes.get("error")
     assert all(width > 100 and height > 100 for width, height in sizes.values()), sizes
+
+    # every reported-vs-replicated table is shown inline, with all of its CSV's rows
+    rows = report_probe.rendered_table_rows(report, tmp_path)
+    assert rows == {f"results/{paper}/{artifact}.table.html": len(pd.read_csv(
+        workdir / "results" / paper / f"{artifact}.csv")) for paper, artifact in built.index}, (
+        rows.get("error"))
 
     # the probe can fail: an image the browser cannot decode is reported as 0 x 0
     broken = tmp_path / "broken.html"

@@ -11,7 +11,7 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import atomic, provenance
+from vaebench import atomic, provenance, table_html
 from vaebench import spec as specs
 from vaebench.errors import UserError
 
@@ -47,10 +47,16 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
     out = Path(results) / paper / f"{name}.csv"
     builder(spec=spec, name=name, scale=scale, runs=runs, out=out)
+    table_html.write(out, table_file(out), f"{paper} {name}: reported vs replicated ({scale})")
     # written last: the record reads the commit and machine an artifact was built at from here
     atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
                                         **provenance.stamp()})
     return out
+
+
+def table_file(csv: str | Path) -> Path:
+    """`<artifact>.table.html` beside its CSV: the same table, for the HTML report."""
+    return Path(csv).with_suffix(".table.html")
 
 
 def build_file(csv: str | Path) -> Path:

@@ -31,8 +31,11 @@ rule artifact:
         artifact_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
-        csv=report("results/{paper}/{artifact}.csv", caption="../report/artifact_table.rst",
-                   category="{paper}", subcategory="{artifact}", labels=table_labels),
+        csv="results/{paper}/{artifact}.csv",
+        # the CSV as a table the report shows inline (a .csv it only offers for download)
+        table=report("results/{paper}/{artifact}.table.html",
+                     caption="../report/artifact_table.rst", category="{paper}",
+                     subcategory="{artifact}", labels=table_labels),
         png=report("results/{paper}/{artifact}.png", caption="../report/artifact_figure.rst",
                    category="{paper}", subcategory="{artifact}", labels=figure_labels),
         build="results/{paper}/{artifact}.build.json",  # commit and machine, for the record
