@@ -183,3 +183,22 @@ def test_a_failed_download_leaves_no_empty_folders(tmp_path):
         pytest.skip("this machine can download MNIST")
     assert_one_line_error(result, "could not download dataset 'mnist'")
     assert not root.exists() or not any(root.rglob("*"))
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_config(tiny_config, tmp_path, capsys,
+                                                              monkeypatch):
+    import errno
+
+    from vaebench import atomic, cli
+
+    def no_space(target, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(atomic, "write_text", no_space)
+    monkeypatch.setattr(atomic, "write_with", no_space)
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({**tiny_config, "epochs": 1}))
+    code = cli.main(["train", "--config", str(config), "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and "No space left on device" in err[0], err
+    assert not (tmp_path / "run" / "config.yaml").exists()

@@ -102,3 +102,15 @@ def test_offline_the_main_job_plans_what_it_can_and_skips_the_rest(workdir):
 def test_every_config_property_is_described():
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     assert all(rule.get("description") for rule in schema["properties"].values())
+
+
+@pytest.mark.slow
+def test_the_report_command_works_after_a_single_target(workdir):
+    """The README's `snakemake --report results/report.html`, as written, after one artifact."""
+    config = ["--config", "scale=smoke", f"data_root={shared_data_root()}"]
+    built = snakemake(workdir, "results/asperti2020/figure4.csv", *config)
+    assert built.returncode == 0, built.stderr[-2000:]
+    made = snakemake(workdir, "--report", "results/report.html", *config)
+    assert made.returncode == 0, made.stderr[-2000:]
+    page = (workdir / "results" / "report.html").read_text()
+    assert "figure4.table.html" in page and "figure4.png" in page

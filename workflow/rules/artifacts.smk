@@ -73,6 +73,8 @@ rule summary:
         python=PYTHON,
         scale=SCALE,
         skipped=skipped_flags(),
+    message:
+        "summary: every artifact's verdict, or why it was skipped"
     shell:
         logged(
             "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"

@@ -15,6 +15,8 @@ rule celeba_cache:
     threads: workflow.cores
     params:
         python=PYTHON,
+    message:
+        "prepare CelebA once: crop {wildcards.crop}, resize {wildcards.resize}"
     shell:
         logged(
             "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
@@ -34,6 +36,8 @@ rule dataset:
     params:
         python=PYTHON,
         download="--download" if config["download"] else "",
+    message:
+        "check dataset {wildcards.dataset} (download it if allowed)"
     shell:
         logged(
             "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
