@@ -212,6 +212,6 @@ def test_one_preparation_serves_every_papers_celeba_runs(tmp_path):
     log = result.stdout + result.stderr
     counts = dict(re.findall(r"^(\w+)\s+(\d+)$", log, flags=re.MULTILINE))
     assert counts["celeba_cache"] == "1" and counts["dataset"] == "1"
-    assert "output: results/data/celeba_crop128_bilinear.pt" in log
+    assert "prepare CelebA once into results/data/celeba_crop128_bilinear.pt" in log
     for paper in ("asperti2020", "dai2020", "berger2020"):
         assert re.search(rf"train {paper}/\S+ seed \d+ \(quick\)", log), paper

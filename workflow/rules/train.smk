@@ -16,7 +16,7 @@ rule celeba_cache:
     params:
         python=PYTHON,
     message:
-        "prepare CelebA once: crop {wildcards.crop}, resize {wildcards.resize}"
+        "prepare CelebA once into {output}: crop {wildcards.crop}, resize {wildcards.resize}"
     shell:
         logged(
             "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
