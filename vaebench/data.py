@@ -204,6 +204,12 @@ def image_folder(info: DatasetInfo, root: str | Path | None = None) -> Path | No
     return None
 
 
+def folder_to_read(info: DatasetInfo, root: str | Path | None = None) -> Path | None:
+    """The image folder to read instead of torchvision's files: only where those are absent
+    (the pickles win)."""
+    return None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+
+
 def describe(name: str, root: str | Path | None = None) -> str:
     """What a dataset is as it would be read here, in words for the record (no paths): its
     source and format, and whether the JPEG round trip is applied."""
@@ -215,7 +221,7 @@ def describe(name: str, root: str | Path | None = None) -> str:
     if info.loader is not None:
         return f"CelebA aligned JPEGs, cropped and resized ({name})"
     title, file_format = DESCRIPTIONS[info.name]
-    folder = None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+    folder = folder_to_read(info, root)
     if folder is None:
         text = f"{title}, {file_format} ({info.folder or 'in the data root'})"
         return text + (", through the authors' JPEG round trip" if info.transform else "")
@@ -239,7 +245,7 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
     if info.loader is not None:
         return info.loader(resolve_data_root(root), split)
     folder = resolve_data_root(root) / info.folder
-    folder_copy = None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+    folder_copy = folder_to_read(info, root)
     if folder_copy is not None:
         return _from_image_folder(info, folder_copy, split)
     if not is_available(name, root):
@@ -271,12 +277,13 @@ def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):
 def _download(info: DatasetInfo, root: Path) -> None:
     """torchvision's download; a failed one takes away the folders it created (an empty
     MNIST/raw left behind would look like a dataset that is there)."""
-    existed = {path for path in root.rglob("*")} if root.exists() else set()
-    root_existed = root.exists()
+    target = root / info.folder
+    chain = [target, *target.parents][:len(info.folder.split("/")) + 1 if info.folder else 1]
+    missing = [folder for folder in chain if not folder.exists()]  # innermost first
     try:
         info.download(root)
     except Exception as exc:  # network errors come in many types; the user needs one line
-        _remove_new_empty_folders(root, existed, root_existed)
+        _remove_if_empty(missing)
         said = " ".join(str(exc).split())  # torchvision lists every mirror tried, a line each
         said = said if len(said) <= 160 else said[:157] + "..."
         raise UserError(f"could not download dataset '{info.name}' into {root} "
@@ -284,13 +291,10 @@ def _download(info: DatasetInfo, root: Path) -> None:
                         f"data_root / VAEBENCH_DATA to a folder holding it") from None
 
 
-def _remove_new_empty_folders(root: Path, existed: set[Path], root_existed: bool) -> None:
-    if not root.exists():
-        return
-    created = sorted((p for p in root.rglob("*") if p.is_dir() and p not in existed),
-                     key=lambda p: len(p.parts), reverse=True)
-    for folder in created + ([] if root_existed else [root]):
-        if not any(folder.iterdir()):
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove these folders (innermost first) where a failed download left them empty."""
+    for folder in folders:
+        if folder.is_dir() and not any(folder.iterdir()):
             folder.rmdir()
 
 

@@ -106,7 +106,7 @@ rule unknown_target:
     log:
         "results/logs/unknown/{target}.log",
     params:
-        message=lambda wildcards: shlex.quote(unknown_target_message(wildcards)),
+        message=lambda wildcards: shlex.quote(unknown_target_message(wildcards.target)),
     shell:
         "echo {params.message} | tee {log} >&2; exit 2"
 

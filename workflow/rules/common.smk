@@ -153,8 +153,9 @@ def known_targets_regex():
     return rf"(?!(?:{known})\.csv$)[^/]+/[^/]+"  # the lookahead sees the rest of the path
 
 
-def unknown_target_message(wildcards):
-    paper, _, artifact = wildcards.target.partition("/")
+def unknown_target_message(target: str) -> str:
+    """One line for `<paper>/<artifact>` of no spec: what is wrong, and what exists."""
+    paper, _, artifact = target.partition("/")
     if paper in BROKEN_SPECS:
         return f"vaebench: {BROKEN_SPECS[paper]}"
     if paper not in SPECS:
@@ -183,8 +184,7 @@ def refuse_unknown_targets(argv: list[str]) -> None:
     for arg in argv[1:]:
         match = re.fullmatch(r"results/([a-z]+\d{4})/([^/]+)\.csv", arg)
         if match and (match[1], match[2]) not in ARTIFACTS:
-            target = f"{match[1]}/{match[2]}"
-            print(unknown_target_message(type("W", (), {"target": target})), file=sys.stderr)
+            print(unknown_target_message(f"{match[1]}/{match[2]}"), file=sys.stderr)
             sys.exit(2)
 
 
