@@ -26,7 +26,7 @@ from vaebench.fid_lowrank import frechet_distance_lowrank
 from vaebench.fid_reference import compute_reference
 from vaebench.models import build_model
 from vaebench.train import lr_at, train
-from vaebench.verdict import read_artifact_csv
+from vaebench.verdict import read_artifact_csv, row
 
 
 def stage1_config(**extra) -> dict:
@@ -294,7 +294,8 @@ def test_table5_claims_fail_on_the_opposite_pattern():
 
 def test_table5_compares_inact_with_both_definitions():
     table = lr_sweep([13, 17, 19], [0.004] * 3, [70.0] * 3).assign(
-        inactive_code=[12, 16, 18], REC=50.0, **{"GEN-1": 80.0}, variance_law=0.9)
+        inactive_code=[12, 16, 18], REC=50.0, **{"GEN-1": 80.0}, variance_law=0.9,
+        REC_inf=45.0, **{"GEN-1_inf": 75.0, "GEN-2_inf": 65.0})
     art = {"reported": {"rows": [{"lr": 2e-4, "inact": 13}]}, "tolerance": {"inactive": 2},
            "source": "Table 5"}
     rows = pd.DataFrame(asperti2020_lr.lr_rows(table, art, "quick"))
@@ -388,3 +389,17 @@ def test_new_options_left_off_keep_an_old_runs_identity():
     assert "lr_decay_every" not in old and "keep_checkpoints_every" not in old
     decayed = TrainConfig.from_dict(stage1_config(lr_decay_every=3)).identity()
     assert decayed["lr_decay_every"] == 3
+
+
+def test_fids_below_the_papers_n_are_not_judged_against_its_numbers():
+    frame = pd.DataFrame([
+        row({"model": "m"}, "REC", 53.8, [120.0], tolerance=5.0, scale="quick", converged=True),
+        row({"model": "m"}, "REC_inf", None, [100.0], scale="quick", converged=True),
+        row({"model": "m"}, "mse", 0.0041, [0.0041], tolerance=5e-4, scale="quick",
+            converged=True)])
+    marked = asperti2020.small_sample_fids_not_comparable(frame, 1000, 10000).set_index("metric")
+    assert marked.loc["REC", "verdict"] == "not-comparable"
+    assert "N=1000" in marked.loc["REC", "source"]
+    assert marked.loc["mse", "verdict"] == "match" and marked.loc["REC_inf", "verdict"] == "n/a"
+    at_paper_n = asperti2020.small_sample_fids_not_comparable(frame, 10000, 10000)
+    assert at_paper_n.set_index("metric").loc["REC", "verdict"] == "differs"

@@ -476,3 +476,18 @@ def test_real_network_from_cache_without_network(tmp_path, monkeypatch):
     features = fid.inception_features(images, model, batch_size=2)
     assert features.shape == (3, 2048) and np.isfinite(features).all()
     assert fid.weights_sha256_prefix_ok(weights) is False
+
+
+@pytest.mark.skipif(not fid.inception_weights_path().is_file(),
+                    reason="needs the FID Inception weights in the torch hub cache")
+def test_channels_last_features_equal_the_default_layouts():
+    # The suite runs Inception in NHWC for speed; its features must be pytorch-fid's (default
+    # layout) within 1e-5 of their scale, so every FID stays comparable.
+    model = fid.load_inception("cpu")
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8,
+                           generator=torch.Generator().manual_seed(0))
+    fast = fid.inception_features(images, model, batch_size=3)
+    default = fid.inception_features(
+        images, model.network.to(memory_format=torch.contiguous_format), batch_size=3)
+    assert np.abs(fast - default).max() <= 1e-5 * np.abs(default).max()
+    assert np.abs(default).max() > 0.1  # real features, not a network of zeros

@@ -155,7 +155,20 @@ def load_inception(device: str = "cpu") -> torch.nn.Module:
             f"could not load Inception weights from {path} ({first_line}); "
             "delete or replace the file"
         ) from e
-    return model.eval().to(dev)
+    return ChannelsLast(model).eval().to(dev)
+
+
+class ChannelsLast(torch.nn.Module):
+    """The network with NHWC weights and inputs: 1.9x the images per second of the default
+    layout on a 2-core AVX-512 CPU (`vaebench bench`, FID rows), features equal to the default
+    layout's within 2e-6 of their scale (tests/test_fid.py), so FIDs are pytorch-fid's."""
+
+    def __init__(self, network: torch.nn.Module):
+        super().__init__()
+        self.network = network.to(memory_format=torch.channels_last)
+
+    def forward(self, images: torch.Tensor):
+        return self.network(images.contiguous(memory_format=torch.channels_last))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -124,21 +124,22 @@ def two_stage_samples(stage1_run: Path, stage2_run: Path, options: EvalOptions,
 def evaluate(stage1_run: Path, stage2_run: Path, reference: Path, options: EvalOptions,
              inception, device: str = "cpu", stage1_checkpoint: str = "checkpoint.pt",
              fid_cache: dict | None = None) -> dict:
-    """REC / GEN-1 / GEN-2 FIDs, mse (mean, and its max and min over the images), variance laws
-    and inactive counts of one two-stage VAE (the first stage's final weights, or a snapshot of
-    them along training). `fid_cache`: FIDs already computed, by (reference, images' digest),
-    for evaluations of the same runs under other options (identical images, one FID)."""
+    """REC / GEN-1 / GEN-2 FIDs at N (each with its FID∞ and slope in 1/N), mse (mean, and its
+    max and min over the images), variance laws and inactive counts of one two-stage VAE (the
+    first stage's final weights, or a snapshot of them along training). `fid_cache`: FIDs
+    already computed, by (reference, images' digest), for evaluations of the same runs under
+    other options (identical images, one FID)."""
     out = two_stage_samples(stage1_run, stage2_run, options, device, stage1_checkpoint)
     result = {}
     for name in ("REC", "GEN-1", "GEN-2"):
-        key = (str(reference), digest(out[name])) if fid_cache is not None else None
-        if key is None or key not in fid_cache:
-            value = fid_of(out[name], reference, inception, device)
-            if key is None:
-                result[name] = value
-                continue
-            fid_cache[key] = value
-        result[name] = fid_cache[key]
+        key = (str(reference), digest(out[name]))
+        cache = fid_cache if fid_cache is not None else {}
+        if key not in cache:
+            cache[key] = fid_reference.fid_and_extrapolation(out[name], reference, inception,
+                                                             device)
+        scored = cache[key]
+        result.update({name: scored["fid"], f"{name}_inf": scored["fid_inf"],
+                       f"{name}_inf_slope": scored["fid_inf_slope"]})
     per_image = (out["images"] - out["REC"]).pow(2).mean(dim=(1, 2, 3))
     adjust = out["adjust"]
     return {**result, **latent_summary(out["mu"], out["logvar"]),
@@ -172,13 +173,6 @@ def generated_code_variance(stage2_run: Path, n: int, device: str = "cpu",
 
 def digest(images: torch.Tensor) -> str:
     return hashlib.sha256(images.detach().cpu().contiguous().numpy().tobytes()).hexdigest()
-
-
-def fid_of(images: torch.Tensor, reference: Path, inception, device: str) -> float:
-    """FID against stored statistics (the exact low-rank route for samples smaller than the
-    feature dimension, as every FID of the suite)."""
-    value, _ = fid_reference.fid_against_reference(images, reference, inception, device)
-    return value
 
 
 def latent_summary(mu: torch.Tensor, logvar: torch.Tensor) -> dict:

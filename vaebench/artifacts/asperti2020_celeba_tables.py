@@ -32,6 +32,7 @@ from vaebench.artifacts.asperti2020 import (
     reported_value,
     run_index,
     tolerance_for,
+    with_fid_protocol,
 )
 from vaebench.artifacts.asperti2020_celeba import high_frequency_fraction
 from vaebench.errors import UserError
@@ -140,7 +141,7 @@ def table3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     table = evaluate_table3(spec, name, scale, runs)
     atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
     frame = pd.DataFrame(table3_rows(table, art, scale) + table3_claims(table, art, scale))
-    frame = frame.assign(**fid_protocol(spec, name, scale)[2])
+    frame = with_fid_protocol(frame, spec, name, scale)
     atomic.write_csv(out, frame)
     plot_table3(frame, art, scale, out.with_suffix(".png"))
 
@@ -240,7 +241,7 @@ def table4(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     table = evaluate_table4(spec, name, scale, runs)
     atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
     frame = pd.DataFrame(table4_rows(table, art, scale))
-    frame = frame.assign(**fid_protocol(spec, name, scale)[2])
+    frame = with_fid_protocol(frame, spec, name, scale)
     atomic.write_csv(out, frame)
     claim = frame[frame.metric == "normalisation_improves_gen2"].iloc[0]
     plot_fids(frame, f"Asperti & Trentin Table 4, CelebA ({scale}); GEN-2 with normalisation < "

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from vaebench import atomic, plots
-from vaebench.artifacts.asperti2020 import evaluate_variants, fid_protocol, tolerance_for
+from vaebench.artifacts.asperti2020 import evaluate_variants, tolerance_for, with_fid_protocol
 from vaebench.verdict import row
 
 PAPER = "asperti2020"
-METRICS = ["inactive", "inactive_code", "REC", "GEN-1", "GEN-2", "mse", "variance_law"]
+METRICS = ["inactive", "inactive_code", "REC", "GEN-1", "GEN-2", "REC_inf", "GEN-1_inf",
+           "GEN-2_inf", "mse", "variance_law"]
 
 
 def per_lr(table: pd.DataFrame, variants: dict) -> pd.DataFrame:
@@ -56,7 +57,7 @@ def table5(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     table = per_lr(evaluate_variants(spec, name, scale, runs), art["variants"])
     atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
     frame = pd.DataFrame(lr_rows(table, art, scale) + claims(table, art, scale))
-    frame = frame.assign(**fid_protocol(spec, name, scale)[2])
+    frame = with_fid_protocol(frame, spec, name, scale)
     atomic.write_csv(out, frame)
     plot_table5(frame, scale, out.with_suffix(".png"))
 

@@ -22,6 +22,7 @@ from vaebench.artifacts.asperti2020 import (
     reported_value,
     run_index,
     tolerance_for,
+    with_fid_protocol,
 )
 from vaebench.errors import UserError
 from vaebench.train import snapshot_name
@@ -83,7 +84,7 @@ def build_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) 
     table = evaluate_snapshots(spec, name, scale, runs)
     atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
     frame = pd.DataFrame(epoch_rows(table, art, scale) + claims(table, art, scale))
-    frame = frame.assign(**fid_protocol(spec, name, scale)[2])
+    frame = with_fid_protocol(frame, spec, name, scale)
     atomic.write_csv(out, frame)
     return frame
 
