@@ -132,3 +132,21 @@ def test_scale_overrides_merge_nested_options():
     assert specs.merge({"likelihood_args": {"sigma": 0.1}},
                        {"likelihood_args": {"sigma": reference}})["likelihood_args"] == {
         "sigma": reference}
+
+
+def test_an_ordering_is_decided_only_beyond_two_standard_errors():
+    from vaebench.verdict import ordering, row
+
+    assert ordering([1.0, 1.01], [2.0, 2.01]) == (True, True)
+    assert ordering([1.0, 1.1], [1.05, 1.15]) == (True, False)  # gap 0.05, SE 0.07
+    assert ordering([2.0, 2.01], [1.0, 1.01]) == (False, True)
+    assert ordering([1.0], [2.0]) == (True, False)  # one run a side: no noise to measure
+    common = {"compare": "equal", "scale": "quick", "source": ""}
+    assert row({}, "claim", True, [1.0], converged=True, decided=False,
+               **common)["verdict"] == "inconclusive"
+    assert row({}, "claim", True, [0.0], converged=True, decided=False,
+               **common)["verdict"] == "inconclusive"
+    assert row({}, "claim", True, [1.0], converged=False, decided=False,
+               **common)["verdict"] == "not-converged"
+    assert row({}, "claim", True, [1.0], converged=True, **common)["verdict"] == \
+        "qualitative-match"
