@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from tests.conftest import shared_data_root
 from vaebench import celeba, data
 from vaebench.cli import main
 from vaebench.errors import UserError
@@ -155,14 +156,73 @@ def test_corrupt_jpeg_is_named_and_leaves_no_cache(tmp_path, capsys):
     assert not out.exists() and not list(out.parent.glob("*"))
 
 
-def test_image_of_the_wrong_size_and_incomplete_partition(tmp_path):
+def test_image_of_the_wrong_size_is_named(tmp_path):
     folder, names = _write_tree(tmp_path)
     Image.new("RGB", (64, 64)).save(folder / names[0])
     with pytest.raises(UserError, match="not an aligned CelebA image"):
         celeba.read_face(folder / names[0], "crop128", "bilinear")
-    (folder / names[5]).unlink()
-    with pytest.raises(UserError, match="lists 1 image"):
-        celeba.split_names(tmp_path)
+
+
+def _write_subset(root):
+    """30 images listed (20 train, listed in reverse so the file's order is not the sorted one;
+    5 valid; 5 test), 10 train and 3 test present, no valid, and one present image unlisted."""
+    present = [1, 4, 5, 8, 11, 12, 15, 16, 17, 19] + [25, 27, 29]  # 0-based indices
+    folder, names = _write_tree(root, n=30, partition=False, order=present)
+    listing = ([(name, 0) for name in reversed(names[:20])] + [(name, 1) for name in names[20:25]]
+               + [(name, 2) for name in names[25:]])
+    lines = [f"{name} {code}" for name, code in listing]
+    (root / "celeba" / "list_eval_partition.txt").write_text("\n".join(lines) + "\n")
+    Image.fromarray(np.zeros((HEIGHT, WIDTH, 3), np.uint8)).save(folder / "000099.jpg")
+    train = [names[i] for i in reversed(present[:10])]
+    return folder, train, [names[i] for i in present[10:]]
+
+
+def test_subset_takes_the_images_present_in_the_partition_order(tmp_path):
+    _, train, test = _write_subset(tmp_path)
+    splits = celeba.split_names(tmp_path)
+    assert splits == {"train": train, "valid": [], "test": test}  # 000099.jpg: in no split
+
+
+def test_subset_loads_train_and_test_and_records_listed_and_present(tmp_path, monkeypatch):
+    monkeypatch.setenv(celeba.CACHE_ENV, str(tmp_path / "cache"))
+    folder, train, test = _write_subset(tmp_path / "root")
+    images, _ = data.load("celeba", "train", tmp_path / "root")
+    assert images.shape == (10, 3, 64, 64)
+    assert np.array_equal(images[0].numpy(), celeba.read_face(folder / train[0], "crop128",
+                                                              "bilinear"))
+    assert len(data.load("celeba", "test", tmp_path / "root")[0]) == 3
+    cache = tmp_path / "cache" / "celeba_crop128_bilinear.pt"
+    provenance = torch.load(cache, weights_only=True)["provenance"]
+    assert provenance["splits"] == {"train": {"listed": 20, "present": 10},
+                                    "valid": {"listed": 5, "present": 0},
+                                    "test": {"listed": 5, "present": 3}}
+    assert provenance["counts"] == {"train": 10, "valid": 0, "test": 3}
+
+
+def test_split_with_no_image_present_is_a_one_line_error(tmp_path):
+    folder, _, _ = _write_subset(tmp_path / "root")
+    with pytest.raises(UserError) as error:
+        celeba.load_split(tmp_path / "root", "valid", "crop128", "bilinear", tmp_path / "cache")
+    message = str(error.value)
+    assert message.startswith(f"dataset celeba: no image of the valid partition is present in "
+                              f"{folder} (0 of 5 listed);")
+    assert "\n" not in message and "add them" in message
+    assert (tmp_path / "cache" / "celeba_crop128_bilinear.pt").exists()  # train/test still serve
+
+
+def test_shared_celeba_subset_splits_from_the_partition_file():
+    """The shared copy (8,000 train and 4,640 test images of the full partition file), split
+    without decoding an image: the counts the cache would record."""
+    root = shared_data_root()
+    if not (root / "celeba" / "list_eval_partition.txt").exists():
+        pytest.skip(f"CelebA not found under {root}; set VAEBENCH_DATA")
+    listed, present = celeba.listed_and_present(root)
+    assert celeba.split_counts(listed, present) == {
+        "train": {"listed": 162_770, "present": 8000}, "valid": {"listed": 19_867, "present": 0},
+        "test": {"listed": 19_962, "present": 4640}}
+    for split, names in present.items():  # the partition file's order
+        where = {name: index for index, name in enumerate(listed[split])}
+        assert [where[name] for name in names] == sorted(where[name] for name in names)
 
 
 def test_corrupt_cache_says_delete_it(tmp_path):

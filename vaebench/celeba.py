@@ -7,6 +7,9 @@ file the split is deterministic: file names sorted, then Dai & Wipf's index rang
 162,770 train, the next 19,867 validation, the rest test; proportionally for a smaller folder).
 On the full, sorted set those ranges are the official partition; the authors took them over
 unsorted `os.listdir` order (reference_code_facts.md §1.1), which we do not copy.
+The folder may hold a subset: each split is the images present, in the partition file's order;
+the cache records how many of each split were listed and present, and asking for a split with
+none present is a one-line error.
 
 Preprocessing (reference_code_facts.md §1.1, §2.1): rows 45-172, columns 25-152 (`crop128`, Dai &
 Wipf and Asperti & Trentin) or the WAE crop rows 39-178, columns 19-158 (`crop140`), then PIL's
@@ -79,13 +82,24 @@ def partition_file(root: Path) -> Path | None:
 
 
 def split_names(root: Path) -> dict[str, list[str]]:
-    """File names per split (train, valid, test), from the partition file or by sorted index."""
+    """File names per split (train, valid, test) of the images present: from the partition file,
+    in its order, or by sorted index."""
+    return listed_and_present(root)[1]
+
+
+def listed_and_present(root: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(names listed, names present) per split. Without a partition file the folder is the
+    listing, so both are the index split. Nothing is decoded: cheap on the full 202,599."""
     folder = images_folder(root)
     names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not names:
         raise UserError(f"dataset celeba: {folder} holds no .jpg/.png images; {HOW_TO}")
     partition = partition_file(root)
-    return official_split(partition, set(names)) if partition else index_split(names)
+    if partition is None:
+        present = index_split(names)
+        return present, present
+    listed = read_partition(partition)
+    return listed, keep_present(listed, set(names))
 
 
 def index_split(names: list[str]) -> dict[str, list[str]]:
@@ -97,8 +111,9 @@ def index_split(names: list[str]) -> dict[str, list[str]]:
             "test": names[valid_end:]}
 
 
-def official_split(path: Path, present: set[str]) -> dict[str, list[str]]:
-    """list_eval_partition: '<file> <0|1|2>' lines (.txt) or 'image_id,partition' rows (.csv)."""
+def read_partition(path: Path) -> dict[str, list[str]]:
+    """list_eval_partition: '<file> <0|1|2>' lines (.txt) or 'image_id,partition' rows (.csv);
+    the names of each split in the file's order."""
     splits = {"train": [], "valid": [], "test": []}
     for number, line in enumerate(path.read_text().splitlines(), start=1):
         fields = line.replace(",", " ").split()
@@ -108,11 +123,30 @@ def official_split(path: Path, present: set[str]) -> dict[str, list[str]]:
             raise UserError(f"{path} line {number}: expected '<image> <0|1|2>', got '{line}'; "
                             "re-download list_eval_partition")
         splits[("train", "valid", "test")[int(fields[1])]].append(fields[0])
-    missing = [name for names in splits.values() for name in names if name not in present]
-    if missing:
-        raise UserError(f"dataset celeba: {path} lists {len(missing)} image(s) missing from the "
-                        f"image folder (e.g. {missing[0]}); re-extract img_align_celeba")
-    return {split: sorted(names) for split, names in splits.items()}
+    return splits
+
+
+def keep_present(listed: dict[str, list[str]], present: set[str]) -> dict[str, list[str]]:
+    """The listed names found in the folder, in the listing's order. A user's copy may be a
+    subset of CelebA (e.g. a few thousand images per split), so absent names are dropped, not an
+    error; images in the folder but not listed belong to no split and are ignored."""
+    return {split: [name for name in names if name in present] for split, names in listed.items()}
+
+
+def official_split(path: Path, present: set[str]) -> dict[str, list[str]]:
+    """The partition file's splits restricted to the images present, in the file's order."""
+    return keep_present(read_partition(path), present)
+
+
+def split_counts(listed: dict[str, list[str]], present: dict[str, list[str]]) -> dict:
+    """{'train': {'listed': 162770, 'present': 8000}, ...}: how complete each split is."""
+    return {split: {"listed": len(listed[split]), "present": len(present[split])}
+            for split in listed}
+
+
+def empty_split_message(split: str, folder: str, listed: int) -> str:
+    return (f"dataset celeba: no image of the {split} partition is present in {folder} "
+            f"(0 of {listed:,} listed); add them, or use a split that has images")
 
 
 # ---------------------------------------------------------------- crop and resize
@@ -169,7 +203,7 @@ def cache_path(crop: str, resize: str, cache_dir: str | Path | None = None) -> P
 def prepare(root: Path, crop: str, resize: str, out: Path) -> dict:
     """Read, crop and resize the train and test splits once; write them with their provenance."""
     check_variant(crop, resize)
-    names = split_names(root)
+    listed, names = listed_and_present(root)
     folder = images_folder(root)
     tensors = {split: read_faces(folder, names[split], crop, resize) for split in ("train", "test")}
     partition = partition_file(root)
@@ -177,7 +211,8 @@ def prepare(root: Path, crop: str, resize: str, out: Path) -> dict:
         "source": str(folder), "crop": crop, "crop_box_rows_cols": list(CROPS[crop]),
         "resize": resize, "resize_impl": f"PIL {PIL.__version__} Image.resize", "size": SIZE,
         "split": str(partition) if partition else "sorted names, Dai & Wipf's index ranges",
-        "counts": {split: len(listed) for split, listed in names.items()},
+        "counts": {split: len(present) for split, present in names.items()},
+        "splits": split_counts(listed, names),  # a subset of CelebA shows here
     }
     atomic.write_with(out, lambda tmp: torch.save({**tensors, "provenance": provenance}, tmp))
     return provenance
@@ -204,8 +239,20 @@ def load_split(root: Path, split: str, crop: str, resize: str,
     if not path.exists():
         images_folder(root)  # the missing-data error before any work
         prepare(root, crop, resize, path)
-    images = read_cache(path, crop, resize)[split]
+    images = cached_split(path, read_cache(path, crop, resize), split)
     return images, torch.zeros(len(images), dtype=torch.int64)
+
+
+def cached_split(path: Path, cached: dict, split: str) -> torch.Tensor:
+    """One split of a read cache. An empty split of a subset is refused here, when it is asked
+    for, not at preparation: the other splits of the subset stay usable."""
+    provenance = cached["provenance"]
+    counts = provenance.get("splits", {}).get(split)  # absent from caches written before it
+    if counts is not None and counts["present"] == 0:
+        raise UserError(empty_split_message(split, provenance["source"], counts["listed"]))
+    if split not in cached:
+        raise UserError(f"{path} holds the train and test splits, not '{split}'; use one of those")
+    return cached[split]
 
 
 def standin(crop: str, resize: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:

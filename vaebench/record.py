@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from PIL import Image
 
-from vaebench import atomic, celeba, record_pages
+from vaebench import atomic, celeba, data_present, record_pages
 from vaebench import spec as specs
 from vaebench.artifacts import build_file
 from vaebench.errors import UserError
@@ -46,7 +46,7 @@ def runs_behind(spec: dict, name: str, scale: str, runs_root: Path) -> list[Path
     """Every run an artifact reads, and the runs those need (a second stage's first), once."""
     found: dict[Path, None] = {}
     pending = [(experiment, seed)
-               for experiment in specs.artifact_experiments(spec, name, scale)
+               for experiment in data_present.present_experiments(spec, name, scale)
                for seed in specs.seeds(spec, experiment, scale)]
     while pending:
         experiment, seed = pending.pop(0)

@@ -11,7 +11,7 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import atomic, provenance, table_html
+from vaebench import atomic, data_present, provenance, table_html
 from vaebench import spec as specs
 from vaebench.errors import UserError
 
@@ -39,7 +39,7 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     builder = _builders().get((paper, name))
     if builder is None:
         raise UserError(f"artifact '{paper}/{name}' is specified but not implemented yet")
-    runs = specs.artifact_runs(spec, name, scale, runs_root)
+    runs = data_present.present_runs(spec, name, scale, runs_root)  # all, unless partial_data
     unfinished = [str(run) for run in runs if not (run / "done.json").exists()]
     if unfinished:
         raise UserError(f"{paper}/{name} needs finished runs; missing done.json in "

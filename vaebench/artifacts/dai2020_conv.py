@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from vaebench import atomic, plots
+from vaebench import atomic, data_present, plots
 from vaebench import runs as run_files
 from vaebench.artifacts.dai2020 import reconstruction_errors
 from vaebench.verdict import row
@@ -132,8 +132,14 @@ def figure1_bottom(spec: dict, name: str, scale: str, runs: list[Path], out: Pat
                         converged=bool(group.converged.all()),
                         source=f"{art['source']}; averaged over {datasets}"))
     rows += bottom_claims(table, art["reported"], scale)
+    left_out = data_present.missing_datasets(spec, name, scale)
+    rows += [row({"blocks_per_scale": "all", "convs_per_block": "all"}, f"left_out_{dataset}",
+                 None, [], scale=scale, converged=False, source=reason)
+             for dataset, reason in left_out.items()]
     frame = pd.DataFrame(rows)
     atomic.write_csv(out, frame)
+    if left_out:
+        datasets += f" (left out, not here: {', '.join(left_out)})"
     plot_bottom(table, frame, scale, datasets, out.with_suffix(".png"))
 
 

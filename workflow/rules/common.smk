@@ -8,6 +8,7 @@ from snakemake.settings.types import DeploymentMethod
 
 from vaebench import artifacts as vb_artifacts
 from vaebench import data as vb_data
+from vaebench import data_present as vb_present
 from vaebench import spec as vb_spec
 from vaebench.errors import UserError
 
@@ -44,12 +45,24 @@ def load_specs():
 SPECS, BROKEN_SPECS = load_specs()
 
 
+def fetchable(dataset):
+    """Whether the workflow can download a dataset that is not here (before any training)."""
+    return bool(config["download"] and vb_data.can_download(dataset)
+                and not vb_data.download_unreachable(dataset))
+
+
 def skip_reason(paper, artifact):
-    """Why an artifact cannot be built here, or None."""
+    """Why an artifact cannot be built here, or None. An artifact built from the datasets
+    present (`partial_data`) is skipped only when none of them is here."""
     if not vb_artifacts.implemented(paper, artifact):
         return "not implemented yet"
-    for dataset in vb_spec.artifact_datasets(SPECS[paper], artifact, SCALE):
-        if vb_data.is_available(dataset, DATA_ROOT):
+    spec = SPECS[paper]
+    left_out = vb_present.missing_datasets(spec, artifact, SCALE, DATA_ROOT, fetchable)
+    if left_out and not vb_present.present_experiments(spec, artifact, SCALE, DATA_ROOT,
+                                                       fetchable):
+        return "; ".join(left_out.values())
+    for dataset in vb_spec.artifact_datasets(spec, artifact, SCALE):
+        if dataset in left_out or vb_data.is_available(dataset, DATA_ROOT):
             continue
         if not vb_data.can_download(dataset):  # CelebA: the user provides it
             return vb_data.missing_reason(dataset, DATA_ROOT)
@@ -93,7 +106,8 @@ def artifact_inputs(wildcards):
     if (wildcards.paper, wildcards.artifact) not in ARTIFACTS:
         return []  # rule unknown_target answers
     spec = SPECS[wildcards.paper]
-    runs = vb_spec.artifact_runs(spec, wildcards.artifact, SCALE)
+    runs = vb_present.present_runs(spec, wildcards.artifact, SCALE, root=DATA_ROOT,
+                                   fetchable=fetchable)
     read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
             if not d.startswith(vb_data.STANDIN_PREFIX)]
     return ([str(run / "done.json") for run in runs]
