@@ -219,7 +219,7 @@ def describe(name: str, root: str | Path | None = None) -> str:
     if name.startswith(STANDIN_PREFIX):
         return f"generated stand-in for {info.name} (not real data)"
     if info.loader is not None:
-        return f"CelebA aligned JPEGs, cropped and resized ({name})"
+        return f"CelebA aligned JPEGs, cropped and resized ({name}){celeba_completeness(root)}"
     title, file_format = DESCRIPTIONS[info.name]
     folder = folder_to_read(info, root)
     if folder is None:
@@ -231,6 +231,18 @@ def describe(name: str, root: str | Path | None = None) -> str:
         return text
     return text + (", taken as decoded (the files already are one JPEG round trip)"
                    if kind == "JPEG" else ", through the authors' JPEG round trip")
+
+
+def celeba_completeness(root: str | Path | None = None) -> str:
+    """', of the official partition: train 8,000 of 162,770 present, ...' (a user's CelebA may
+    be a subset; the record says how much of it trained and evaluated a run)."""
+    try:
+        listed, present = celeba.listed_and_present(resolve_data_root(root))
+    except UserError:
+        return ""
+    counts = ", ".join(f"{split} {len(present[split]):,} of {len(listed[split]):,}"
+                       for split in ("train", "valid", "test"))
+    return f"; images present per split: {counts}"
 
 
 def load(name: str, split: str = "train", root: str | Path | None = None,
