@@ -60,3 +60,13 @@ def test_reading_a_run_judges_convergence_by_the_current_rule(tiny_config, tmp_p
     assert run_files.done(run)["converged"] is has_plateaued(losses, cfg.converge_window,
                                                              cfg.converge_rtol)
     assert "least-squares" in run_files.done(run)["converge_rule"]
+
+
+def test_the_line_is_fitted_through_five_epochs_at_least():
+    # 20 epochs falling, the last three flat: a 3-point window (a tenth of 20 epochs, rounded
+    # up to 3) would call it a plateau; five points still see the fall.
+    losses = [100.0 - 4 * epoch for epoch in range(15)] + [42.0, 41.0, 40.5, 40.5, 40.5]
+    assert window_fall(losses, 0.1)[0] > 1.0
+    assert not has_plateaued(losses, window=0.1, rtol=0.02)
+    assert has_plateaued(losses + [40.5] * 3, window=0.1, rtol=0.02)
+    assert not has_plateaued([3.0, 2.0, 2.0, 2.0, 2.0], window=0.1, rtol=0.5)  # no 5 after 1st

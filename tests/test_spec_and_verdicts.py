@@ -98,7 +98,7 @@ def test_plateau_rule():
     assert has_plateaued(flat_tail, window=0.1, rtol=0.02)
     assert not has_plateaued(still_falling, window=0.1, rtol=0.02)
     assert not has_plateaued([3.0, 2.0], window=0.1, rtol=0.5)  # too short to tell
-    assert plateau_ratio([-1.0, -2.0, -2.5, -2.5, -2.5], 0.25) < 1e-12  # negative losses work too
+    assert plateau_ratio([-1.0, -2.0, -2.5, -2.5, -2.5, -2.5, -2.5], 0.25) < 1e-12  # negative
     assert math.isinf(plateau_ratio([1.0], 0.1))
 
 

@@ -15,12 +15,16 @@ import math
 import numpy as np
 
 NOISE_STANDARD_ERRORS = 2.0  # a fall within this many standard errors of zero is noise
+# Epochs the line is fitted through, at least: through 3 points (a 20-epoch run's last tenth) a
+# line's slope and its standard error are too loose to call anything a plateau.
+MIN_WINDOW_POINTS = 5
 
 
 def window_fall(losses: list[float], window: float) -> tuple[float, float, float]:
     """(fall, standard error of the fall, loss at the line's end) of the least-squares line
-    through the last `window` fraction of epochs (at least 3 points); fall > 0 is improvement."""
-    k = min(max(2, math.ceil(window * len(losses))), len(losses) - 1)
+    through the last `window` fraction of epochs (at least MIN_WINDOW_POINTS of them, or all
+    when fewer); fall > 0 is improvement."""
+    k = min(max(MIN_WINDOW_POINTS - 1, math.ceil(window * len(losses))), len(losses) - 1)
     y = np.asarray(losses[-k - 1:], dtype=float)
     t = np.arange(k + 1, dtype=float)
     slope, intercept = np.polyfit(t, y, 1)
@@ -39,13 +43,15 @@ def plateau_ratio(losses: list[float], window: float) -> float:
 
 
 def has_plateaued(losses: list[float], window: float, rtol: float, min_epochs: int = 5) -> bool:
-    """False for runs shorter than `min_epochs`: too short to tell."""
-    if len(losses) < max(min_epochs, 3):
+    """False for runs shorter than `min_epochs`, or than a window of MIN_WINDOW_POINTS epochs
+    after the first: too short to tell."""
+    if len(losses) < max(min_epochs, MIN_WINDOW_POINTS + 1):
         return False
     fall, se, _ = window_fall(losses, window)
     return bool(plateau_ratio(losses, window) < rtol or abs(fall) <= NOISE_STANDARD_ERRORS * se)
 
 
 def rule_text(window: float, rtol: float) -> str:
-    return (f"least-squares fall over the last {window:.0%} of epochs < {rtol} of the total "
-            f"improvement, or within {NOISE_STANDARD_ERRORS:g} standard errors of zero")
+    return (f"least-squares fall over the last {window:.0%} of epochs (at least "
+            f"{MIN_WINDOW_POINTS}) < {rtol} of the total improvement, or within "
+            f"{NOISE_STANDARD_ERRORS:g} standard errors of zero")
