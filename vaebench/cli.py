@@ -69,7 +69,7 @@ def train_config(args):
     if missing:
         raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
     return specs.run_config(specs.load_spec(args.paper), args.experiment, args.scale, args.seed,
-                            extra, runs_root=args.runs_root)
+                            extra, runs_root=args.runs_root, alternative=args.alternative)
 
 
 def cmd_train(args) -> None:
@@ -108,7 +108,8 @@ def cmd_artifact(args) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    out = build(args.paper, args.artifact, args.scale, args.runs_root, args.results)
+    out = build(args.paper, args.artifact, args.scale, args.runs_root, args.results,
+                alternative=args.alternative)
     print(f"wrote {out} and {out.with_suffix('.png')}")
 
 
@@ -222,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where the runs this one needs live (default results/runs)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a training option (repeatable), e.g. --set lr=1e-4")
+    train.add_argument("--alternative", metavar="NAME",
+                       help="train under one of the paper's alternatives (its YAML's "
+                            "alternatives:), e.g. init_keras_glorot")
     train.add_argument("--device", help="auto | cpu | cuda[:N]")
     train.add_argument("--data-root", help="folder holding the datasets (else $VAEBENCH_DATA)")
     train.add_argument("--download", action="store_true", help="let torchvision download data")
@@ -240,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--scale", default="quick")
     art.add_argument("--runs-root", default="results/runs")
     art.add_argument("--results", default="results")
+    art.add_argument("--alternative", metavar="NAME",
+                     help="build from the runs trained under this alternative (into "
+                          "results/<paper>/alternatives/<NAME>/)")
     art.add_argument("--threads", type=positive_int,
                      help="torch CPU threads (builders that evaluate)")
     art.set_defaults(func=cmd_artifact)

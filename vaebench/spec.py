@@ -84,6 +84,18 @@ def validate_spec(spec, path) -> None:
         for other in artifact.get("from_artifacts", []):
             if other not in spec["artifacts"]:
                 fail(f"artifact '{name}' reads artifact '{other}', which is not defined")
+        for alternative in artifact.get("alternatives") or []:
+            if alternative not in (spec.get("alternatives") or {}):
+                fail(f"artifact '{name}' lists alternative '{alternative}', which is not defined "
+                     f"under alternatives:")
+            if artifact.get("from_artifacts"):
+                fail(f"artifact '{name}' reads other artifacts' CSVs, so it cannot be rebuilt "
+                     f"under an alternative; list it on '{artifact['from_artifacts'][0]}'")
+    for alternative, definition in (spec.get("alternatives") or {}).items():
+        if not isinstance(definition, dict) or not (isinstance(definition.get("set"), dict)
+                                                    or isinstance(definition.get("scales"), dict)):
+            fail(f"alternative '{alternative}' needs set: {{<training option>: <value>}} or "
+                 f"scales: {{<scale>: {{...}}}}")
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:
@@ -141,12 +153,16 @@ def resolve_references(values, resolve):
 
 
 def run_config(spec: dict, experiment: str, scale: str, seed: int,
-               extra: dict | None = None, runs_root: str | Path | None = None) -> TrainConfig:
-    """The resolved TrainConfig of one run: experiment defaults < scale overrides < extra.
+               extra: dict | None = None, runs_root: str | Path | None = None,
+               alternative: str | None = None) -> TrainConfig:
+    """The resolved TrainConfig of one run: experiment defaults < scale overrides < the
+    alternative's options (vaebench.alternatives) < extra.
 
     With `runs_root`, references to other experiments' runs (`init_from: <experiment>`, values
-    `{from: <experiment>, metric: sigma, at: last}`) are resolved by reading those runs; without
-    it (planning the DAG) they are left in place."""
+    `{from: <experiment>, metric: sigma, at: last}`) are resolved by reading those runs (of the
+    same alternative); without it (planning the DAG) they are left in place."""
+    from vaebench import alternatives
+
     check_scale(scale)
     if experiment not in (spec.get("experiments") or {}):
         raise UserError(f"paper '{spec['paper']}' has no experiment '{experiment}'; known: "
@@ -154,16 +170,19 @@ def run_config(spec: dict, experiment: str, scale: str, seed: int,
     definition = spec["experiments"][experiment]
     overrides = dict(definition["scales"][scale])
     overrides.pop("seeds")
-    values = merge(merge(definition.get("train", {}), overrides), extra or {})
+    chosen = alternatives.options(spec, alternative, scale) if alternative else {}
+    values = merge(merge(merge(definition.get("train", {}), overrides), chosen), extra or {})
     values["seed"] = int(seed)
-    values["meta"] = {"paper": spec["paper"], "experiment": experiment, "scale": scale}
+    values["meta"] = {"paper": spec["paper"], "experiment": experiment, "scale": scale,
+                      **({"alternative": alternative} if alternative else {})}
     for reference in _references(values):
         if reference not in needs(spec, experiment):
             raise UserError(f"experiment '{experiment}' refers to '{reference}' but does not list "
                             f"it under needs:")
     if runs_root is not None:
         def other_run(name):
-            return run_dir(runs_root, scale, spec["paper"], name, seed)
+            return run_dir(runs_root, scale, alternatives.paper_dir(spec["paper"], alternative),
+                           name, seed)
 
         from vaebench.runs import reference_value
 

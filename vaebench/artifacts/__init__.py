@@ -11,9 +11,10 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import atomic, data_present, provenance, table_html
+from vaebench import alternatives, atomic, data_present, provenance, table_html
 from vaebench import spec as specs
 from vaebench.errors import UserError
+from vaebench.verdict import read_artifact_csv
 
 
 @cache
@@ -32,26 +33,55 @@ def implemented(paper: str, name: str) -> bool:
 
 
 def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/runs",
-          results: str | Path = "results") -> Path:
+          results: str | Path = "results", alternative: str | None = None) -> Path:
+    """Build an artifact from its finished runs; under an `alternative`, from the runs trained
+    under it, into its own folder. An artifact that lists alternatives gets its `sensitivity`
+    column from their CSVs, which must be built first."""
     spec = specs.load_spec(paper)
     specs.artifact(spec, name)
     specs.check_scale(scale)
     builder = _builders().get((paper, name))
     if builder is None:
         raise UserError(f"artifact '{paper}/{name}' is specified but not implemented yet")
+    listed = alternatives.of_artifact(spec, name)
+    if alternative is not None and alternative not in listed:
+        raise UserError(f"artifact '{paper}/{name}' is not rebuilt under '{alternative}'; its "
+                        f"alternatives: {', '.join(listed) or 'none'}")
     runs = data_present.present_runs(spec, name, scale, runs_root)  # all, unless partial_data
+    if alternative is not None:
+        runs = alternatives.run_dirs(spec, runs, alternative)
     unfinished = [str(run) for run in runs if not (run / "done.json").exists()]
     if unfinished:
         raise UserError(f"{paper}/{name} needs finished runs; missing done.json in "
                         f"{unfinished[0]} (and {len(unfinished) - 1} more); run `snakemake "
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
-    out = Path(results) / paper / f"{name}.csv"
+    out = (Path(results) / paper / f"{name}.csv" if alternative is None
+           else alternatives.artifact_csv(results, paper, name, alternative))
     builder(spec=spec, name=name, scale=scale, runs=runs, out=out)
+    if alternative is not None:
+        return out
+    add_sensitivity(spec, name, out, results)
     table_html.write(out, table_file(out), f"{paper} {name}: reported vs replicated ({scale})")
     # written last: the record reads the commit and machine an artifact was built at from here
     atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
                                         **provenance.stamp()})
     return out
+
+
+def add_sensitivity(spec: dict, name: str, out: Path, results: str | Path) -> None:
+    """The artifact's CSV with its verdicts set beside those under each alternative."""
+    listed = alternatives.of_artifact(spec, name)
+    if not listed:
+        return
+    under = {}
+    for alternative in listed:
+        csv = alternatives.artifact_csv(results, spec["paper"], name, alternative)
+        if not csv.exists():
+            raise UserError(f"{spec['paper']}/{name}: {csv} is missing; build it first with "
+                            f"`vaebench artifact {spec['paper']} {name} --alternative "
+                            f"{alternative}` (snakemake does)")
+        under[alternative] = read_artifact_csv(csv)
+    atomic.write_csv(out, alternatives.with_sensitivity(read_artifact_csv(out), under))
 
 
 def table_file(csv: str | Path) -> Path:

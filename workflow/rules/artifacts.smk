@@ -26,6 +26,37 @@ rule fid_reference:
         )
 
 
+rule artifact_alternative:
+    # the artifact rebuilt from its runs under one of the paper's alternatives (the choices the
+    # paper leaves open); rule artifact sets each verdict beside these
+    input:
+        alternative_inputs,
+        spec="benchmarks/{paper}.yaml",
+    output:
+        csv="results/{paper}/alternatives/{alternative}/{artifact}.csv",
+        png="results/{paper}/alternatives/{alternative}/{artifact}.png",
+    wildcard_constraints:
+        alternative=r"[a-z][a-z0-9_]*",
+    log:
+        "results/logs/artifact/{paper}/alternatives/{alternative}/{artifact}.log",
+    benchmark:
+        "results/benchmarks/artifact/{paper}/alternatives/{alternative}/{artifact}.tsv"
+    threads: artifact_threads
+    resources:
+        runtime=job_runtime("artifact"),
+        mem_mb=job_mem_mb("artifact"),
+    params:
+        python=PYTHON,
+        scale=SCALE,
+    message:
+        "build {wildcards.paper}/{wildcards.artifact} under {wildcards.alternative} ({params.scale})"
+    shell:
+        logged(
+            "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
+            " --scale {params.scale} --threads {threads} --alternative {wildcards.alternative}"
+        )
+
+
 rule artifact:
     input:
         artifact_inputs,

@@ -6,6 +6,7 @@ import sys
 import torch
 from snakemake.settings.types import DeploymentMethod
 
+from vaebench import alternatives as vb_alt
 from vaebench import artifacts as vb_artifacts
 from vaebench import data as vb_data
 from vaebench import data_present as vb_present
@@ -110,9 +111,29 @@ def artifact_inputs(wildcards):
                                    fetchable=fetchable)
     read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
             if not d.startswith(vb_data.STANDIN_PREFIX)]
+    under = [str(vb_alt.artifact_csv("results", wildcards.paper, wildcards.artifact, name))
+             for name in vb_alt.of_artifact(spec, wildcards.artifact)]
     return ([str(run / "done.json") for run in runs]
             + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read
-            + vb_spec.artifacts_read(spec, wildcards.artifact))
+            + vb_spec.artifacts_read(spec, wildcards.artifact) + under)
+
+
+def alternative_inputs(wildcards):
+    """What an artifact rebuilt under an alternative reads: the runs trained under it, and the
+    same references and data as the artifact itself."""
+    if (wildcards.paper, wildcards.artifact) not in ARTIFACTS:
+        return []
+    spec = SPECS[wildcards.paper]
+    if wildcards.alternative not in vb_alt.of_artifact(spec, wildcards.artifact):
+        raise ValueError(f"{wildcards.paper}/{wildcards.artifact} has no alternative "
+                         f"'{wildcards.alternative}'")
+    runs = vb_alt.run_dirs(spec, vb_present.present_runs(spec, wildcards.artifact, SCALE,
+                                                         root=DATA_ROOT, fetchable=fetchable),
+                           wildcards.alternative)
+    read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
+            if not d.startswith(vb_data.STANDIN_PREFIX)]
+    return ([str(run / "done.json") for run in runs]
+            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read)
 
 
 def dataset_inputs(wildcards):
@@ -128,8 +149,11 @@ def dataset_inputs(wildcards):
 def run_inputs(wildcards):
     """What a training run reads: its prepared dataset (checked/downloaded once) and the runs
     (same scale and seed) of the experiments it `needs:`."""
-    spec = SPECS[wildcards.paper]
-    run = vb_spec.run_config(spec, wildcards.experiment, wildcards.scale, int(wildcards.seed))
+    paper, alternative = vb_alt.split_paper_dir(wildcards.paper)
+    spec = SPECS[paper]
+    run = vb_spec.run_config(spec, wildcards.experiment, wildcards.scale, int(wildcards.seed),
+                             alternative=alternative)
+    # a run under an alternative needs the runs of the same alternative (its own folder)
     inputs = [str(vb_spec.run_dir("results/runs", wildcards.scale, wildcards.paper, need,
                                   wildcards.seed) / "done.json")
               for need in vb_spec.needs(spec, wildcards.experiment)]
@@ -143,9 +167,16 @@ def run_config_hash(wildcards):
     import hashlib
     import json
 
-    run = vb_spec.run_config(SPECS[wildcards.paper], wildcards.experiment, wildcards.scale,
-                             int(wildcards.seed))
+    paper, alternative = vb_alt.split_paper_dir(wildcards.paper)
+    run = vb_spec.run_config(SPECS[paper], wildcards.experiment, wildcards.scale,
+                             int(wildcards.seed), alternative=alternative)
     return hashlib.sha256(json.dumps(run.identity(), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def paper_flags(wildcards):
+    """`--paper P` and, for a run under an alternative (its folder P~NAME), `--alternative NAME`."""
+    paper, alternative = vb_alt.split_paper_dir(wildcards.paper)
+    return f"--paper {paper}" + (f" --alternative {alternative}" if alternative else "")
 
 
 def skipped_flags():

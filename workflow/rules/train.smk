@@ -50,6 +50,8 @@ rule train:
         run_inputs,
     output:
         "results/runs/{scale}/{paper}/{experiment}/seed{seed}/done.json",
+    wildcard_constraints:
+        paper=r"[a-z]+\d{4}(~[a-z][a-z0-9_]*)?",  # <paper>~<alternative>: its alternative runs
     log:
         "results/logs/train/{scale}/{paper}/{experiment}/seed{seed}.log",
     benchmark:
@@ -64,11 +66,12 @@ rule train:
         python=PYTHON,
         download="--download" if config["download"] else "",
         config_hash=run_config_hash,
+        paper=paper_flags,
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
     shell:
         logged(
-            "{params.python} -m vaebench train --paper {wildcards.paper} --experiment {wildcards.experiment}"
+            "{params.python} -m vaebench train {params.paper} --experiment {wildcards.experiment}"
             " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
             " --threads {threads}"
             " {params.download} --restart-if-changed --exit-with-workflow"

@@ -1,0 +1,72 @@
+"""The choices a paper leaves open: artifacts rebuilt under alternatives, verdicts compared."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.test_spec_and_verdicts import _toy_with_grid, write_spec
+from vaebench import alternatives
+from vaebench import spec as specs
+from vaebench.artifacts import add_sensitivity
+from vaebench.errors import UserError
+from vaebench.verdict import row
+
+
+def frame_of(verdicts: dict[tuple, str]) -> pd.DataFrame:
+    rows = []
+    for (depth, metric), verdict in verdicts.items():
+        line = row({"depth": depth}, metric, None, [1.0], scale="quick", converged=True)
+        rows.append({**line, "verdict": verdict})
+    return pd.DataFrame(rows)
+
+
+def test_each_verdict_says_whether_it_survives_the_alternatives():
+    default = frame_of({(1, "claim"): "match", (2, "claim"): "differs", (1, "number"): "n/a"})
+    same = frame_of({(1.0, "claim"): "match", (2, "claim"): "differs", (1, "number"): "n/a"})
+    other = frame_of({(1, "claim"): "match", (2, "claim"): "inconclusive"})
+    marked = alternatives.with_sensitivity(default, {"init_a": same, "init_b": other})
+    assert marked.sensitivity.tolist() == [
+        "robust", "depends on init_b (there: inconclusive)", ""]
+
+
+def test_an_alternative_retrains_only_what_it_changes():
+    spec = specs.load_spec("asperti2019")
+    run = specs.run_config(spec, "table1_conv", "quick", 0, alternative="conv_3x_steps")
+    assert run.epochs == 90 and run.meta["alternative"] == "conv_3x_steps"
+    assert specs.run_config(spec, "table1_conv", "quick", 0).epochs == 30
+    assert specs.run_config(spec, "table1_dense", "quick", 0, alternative="init_torch").init == \
+        "torch"
+    runs = specs.artifact_runs(spec, "table1_conv", "quick")
+    moved = alternatives.run_dirs(spec, runs, "conv_3x_steps")
+    assert {run.parent.parent.name for run in moved if run.parent.name == "table1_conv"} == {
+        "asperti2019~conv_3x_steps"}
+    assert {run.parent.parent.name for run in moved if run.parent.name == "table1_dense"} == {
+        "asperti2019"}  # the dense net it is compared with keeps its default runs
+    assert alternatives.split_paper_dir("asperti2019~init_torch") == ("asperti2019", "init_torch")
+    assert alternatives.split_paper_dir("asperti2019") == ("asperti2019", None)
+
+
+def test_an_undefined_alternative_is_a_one_line_spec_error(tmp_path):
+    toy = _toy_with_grid(["small"])
+    toy["artifacts"]["figure9"]["alternatives"] = ["ghost"]
+    with pytest.raises(UserError, match="lists alternative 'ghost', which is not defined") as exc:
+        specs.load_spec("toy", write_spec(tmp_path, yaml.safe_dump(toy)))
+    assert "\n" not in str(exc.value)
+    with pytest.raises(UserError, match="has no alternative 'ghost'; known: init_torch"):
+        alternatives.options(specs.load_spec("asperti2019"), "ghost", "quick")
+
+
+def test_the_sensitivity_needs_the_alternative_builds_first(tmp_path):
+    spec = specs.load_spec("asperti2019")
+    out = Path(tmp_path) / "asperti2019" / "table1.csv"
+    out.parent.mkdir(parents=True)
+    frame_of({(1, "claim"): "match"}).to_csv(out, index=False)
+    with pytest.raises(UserError, match="--alternative init_torch"):
+        add_sensitivity(spec, "table1", out, tmp_path)
+    under = alternatives.artifact_csv(tmp_path, "asperti2019", "table1", "init_torch")
+    under.parent.mkdir(parents=True)
+    frame_of({(1, "claim"): "differs"}).to_csv(under, index=False)
+    add_sensitivity(spec, "table1", out, tmp_path)
+    assert pd.read_csv(out).sensitivity.tolist() == ["depends on init_torch (there: differs)"]
