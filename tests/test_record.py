@@ -8,7 +8,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from vaebench import artifacts, cli, provenance, record, record_check, record_pages
+from vaebench import alternatives, artifacts, cli, provenance, record, record_check, record_pages
 from vaebench import spec as specs
 from vaebench.train import train
 
@@ -24,9 +24,13 @@ def built_figure4(tmp_path, data_root, monkeypatch):
     results = tmp_path / "results"
     spec = specs.load_spec("asperti2020")
     for run in record.runs_behind(spec, "figure4", "smoke", results / "runs"):
+        _, alternative = alternatives.split_paper_dir(run.parent.parent.name)
         cfg = specs.run_config(spec, run.parent.name, "smoke", int(run.name[4:]),
-                               {"data_root": str(data_root), "device": "cpu"})
+                               {"data_root": str(data_root), "device": "cpu"},
+                               alternative=alternative)
         train(cfg, run, progress=False)
+    artifacts.build("asperti2020", "figure4", "smoke", results / "runs", results,
+                    alternative="init_torch")
     artifacts.build("asperti2020", "figure4", "smoke", results / "runs", results)
     return results
 
@@ -51,7 +55,10 @@ def test_record_copies_the_artifact_with_its_provenance(built_figure4, tmp_path)
     facts = yaml.safe_load((out / "asperti2020" / "figure4.provenance.yaml").read_text())
     assert facts["built_at_commit"] == CLEAN["commit"]
     assert facts["trained_at_commits"] == [CLEAN["commit"]]
-    assert [run["run"] for run in facts["runs"]] == ["smoke/asperti2020/fig4_dense_mnist/seed0"]
+    assert [run["run"] for run in facts["runs"]] == [  # the run and its alternative's
+        "smoke/asperti2020/fig4_dense_mnist/seed0",
+        "smoke/asperti2020~init_torch/fig4_dense_mnist/seed0"]
+    assert "artifact asperti2020/figure4 under init_torch" in [job["job"] for job in facts["jobs"]]
     assert facts["runs"][0]["data"]["images"] == 2048
     assert (out / "asperti2020" / "figure4.csv").read_bytes() == (
         built_figure4 / "asperti2020" / "figure4.csv").read_bytes()

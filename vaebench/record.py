@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from PIL import Image
 
-from vaebench import atomic, celeba, data_present, record_pages
+from vaebench import alternatives, atomic, celeba, data_present, record_pages
 from vaebench import spec as specs
 from vaebench.artifacts import build_file
 from vaebench.errors import UserError
@@ -43,17 +43,22 @@ def record_dir(scale: str, root: str | Path = RECORD_ROOT) -> Path:
 
 
 def runs_behind(spec: dict, name: str, scale: str, runs_root: Path) -> list[Path]:
-    """Every run an artifact reads, and the runs those need (a second stage's first), once."""
+    """Every run an artifact reads, the runs those need (a second stage's first), and the runs
+    its alternatives retrain (vaebench.alternatives), once each."""
     found: dict[Path, None] = {}
-    pending = [(experiment, seed)
-               for experiment in data_present.present_experiments(spec, name, scale)
+    present = data_present.present_experiments(spec, name, scale)
+    pending = [(spec["paper"], experiment, seed) for experiment in present
                for seed in specs.seeds(spec, experiment, scale)]
+    pending += [(alternatives.paper_dir(spec["paper"], alternative), experiment, seed)
+                for alternative in alternatives.of_artifact(spec, name) for experiment in present
+                if alternatives.changes(spec, alternative, experiment)
+                for seed in specs.seeds(spec, experiment, scale)]
     while pending:
-        experiment, seed = pending.pop(0)
-        run = specs.run_dir(runs_root, scale, spec["paper"], experiment, seed)
+        folder, experiment, seed = pending.pop(0)
+        run = specs.run_dir(runs_root, scale, folder, experiment, seed)
         if run not in found:
             found[run] = None
-            pending += [(need, seed) for need in specs.needs(spec, experiment)]
+            pending += [(folder, need, seed) for need in specs.needs(spec, experiment)]
     return list(found)
 
 
@@ -107,6 +112,9 @@ def jobs_behind(spec: dict, name: str, scale: str, results: Path, runs: list[Pat
     files |= {f"train {run.relative_to(runs_root / scale).as_posix()}":
               bench / "train" / run.relative_to(runs_root).with_suffix(".tsv") for run in runs}
     files[f"artifact {spec['paper']}/{name}"] = bench / "artifact" / spec["paper"] / f"{name}.tsv"
+    for alternative in alternatives.of_artifact(spec, name):
+        files[f"artifact {spec['paper']}/{name} under {alternative}"] = (
+            bench / "artifact" / spec["paper"] / "alternatives" / alternative / f"{name}.tsv")
     return [{"job": job, "wall_s": job_seconds(path)} for job, path in files.items()]
 
 

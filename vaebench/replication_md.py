@@ -38,12 +38,13 @@ def reported_cells(name: str, frame: pd.DataFrame, every_row: bool = False) -> l
     if cells.empty:
         return []
     keys = contract_keys(frame)
-    header = [*keys, "metric", "reported", "replicated", "std", "n", "verdict"]
+    extra = ["sensitivity"] if "sensitivity" in frame.columns else []  # under the alternatives
+    header = [*keys, "metric", "reported", "replicated", "std", "n", "verdict", *extra]
     lines = ["", f"### {name}", "", "| " + " | ".join(header) + " |",
              "|" + " --- |" * len(header)]
     for _, row in cells.iterrows():
         values = [*(row[k] for k in keys), row["metric"], row["reported"], row["replicated"],
-                  row["std"], row["n_runs"], row["verdict"]]
+                  row["std"], row["n_runs"], row["verdict"], *(row[k] for k in extra)]
         lines.append("| " + " | ".join(_fmt(v) for v in values) + " |")
     return lines
 
