@@ -6,7 +6,10 @@ ELBO convention. Our Gaussian NLL is the full −log N(x; μ, σ²) summed over 
 ("up to an additive constant") and keep log σ; footnote 5 adds log σ back to the F-VAE numbers,
 which our NLL already contains. So paper ELBO = our ELBO + D·½ log 2π (benchmarks/berger2020.yaml,
 choices). A check: Fig. 8-9's final reconstruction loss "circa −5" at σ = 0.043, D = 2, is
-2 log 0.043 + ~1 = −5.3 without the constant, −3.4 with it.
+2 log 0.043 + ~1 = −5.3 without the constant, −3.4 with it. Absolute values still depend on the
+data's scale: at σ = 1 the collapsed decoder (posterior = prior, output the data mean) already
+scores −V/2, V the data's total variance, so Table 1's absolute ELBOs are not-comparable and its
+orderings carry the claims.
 """
 
 import math
