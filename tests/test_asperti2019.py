@@ -1,6 +1,8 @@
 """Asperti 2019 beyond Table 1: the Fig. 4 conv VAE, the noise-injection procedure of Sec. 5 and
 the artifact builders (on fake latent statistics, or tiny real runs on stand-in digits)."""
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 import torch
@@ -89,6 +91,25 @@ def test_noise_procedure_resumes_from_its_steps(standin_run, tmp_path):
     assert all((tmp_path / "figure7" / s / "done.json").exists() for s in steps)
     again = ni.run_procedure(standin_run, tmp_path / "figure7", schedule)  # reads the steps
     pd.testing.assert_frame_equal(first, again)
+
+
+def test_the_procedure_is_a_run_with_its_own_done_json(standin_run, tmp_path):
+    # Fig. 7's procedure runs in its own training job (experiment figure7_noise): steps.csv and
+    # done.json in its run directory, the provenance of every run, skipped once done.
+    from vaebench import procedures
+    from vaebench import spec as specs
+
+    mark_inactive(standin_run, [False, False, True, True])
+    spec = specs.load_spec(PAPER)
+    cfg = specs.run_config(spec, "figure7_noise", "smoke", 0, runs_root=tmp_path / "runs")
+    assert Path(cfg.init_from) == standin_run  # the source: the table1_dense run, same seed
+    out = tmp_path / "runs" / "smoke" / PAPER / "figure7_noise" / "seed0"
+    done = procedures.run(spec, "figure7_noise", "smoke", cfg, out)
+    steps = pd.read_csv(out / procedures.STEPS_FILE)
+    assert done["procedure"] == "noise_injection" and done["epochs"] == steps.step.max()
+    assert done["code"]["commit"] and done["settings"]["eval_size"] == 512
+    assert (out / "step001" / "done.json").exists()
+    assert procedures.run(spec, "figure7_noise", "smoke", cfg, out)["finished"] == done["finished"]
 
 
 def test_figure3_zeroing_unused_latents_changes_nothing(standin_run, tmp_path):

@@ -84,6 +84,13 @@ def cmd_train(args) -> None:
         exit_with_workflow()
     if args.threads:
         torch.set_num_threads(args.threads)
+    spec = specs.load_spec(args.paper) if args.paper and args.experiment else None
+    if spec is not None and spec["experiments"].get(args.experiment, {}).get("procedure"):
+        from vaebench import procedures
+
+        done = procedures.run(spec, args.experiment, args.scale, config, args.out)
+        print(f"{args.out}: {done['procedure']}, {done['epochs']} steps")
+        return
     done = train(config, args.out, progress=None, restart_if_changed=args.restart_if_changed)
     print(f"{args.out}: {done['epochs']} epochs, loss {done['final_loss']:.4g}, "
           f"converged={done['converged']}")

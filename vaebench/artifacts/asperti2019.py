@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaebench import atomic, data, noise_injection, plots, verdict
+from vaebench import atomic, data, plots, procedures, verdict
 from vaebench import runs as run_files
 from vaebench.errors import UserError
 from vaebench.verdict import row
@@ -529,15 +529,12 @@ def plot_variance_law(frame, points, tol, path) -> None:
 # Fig. 7: noise injection into an active variable (Sec. 5), driven by vaebench.noise_injection.
 
 def figure7(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    """The procedure's steps, as its training jobs (experiment figure7_noise, one per source
+    run) wrote them; each run's `converged` is its source's."""
     art = spec["artifacts"][name]
-    plan = settings(art, scale)
-    schedule = noise_injection.Schedule.from_settings(plan)
-    sources = runs[:plan.get("sources", 1)]
-    torch.set_num_threads(1)  # the artifact job is scheduled as one core
-    steps = [noise_injection.run_procedure(src, src.parent.parent / name / src.name, schedule)
-             .assign(source=src.name) for src in sources]
+    steps = [pd.read_csv(run / procedures.STEPS_FILE).assign(source=run.name) for run in runs]
     atomic.write_csv(out.with_name(f"{name}_steps.csv"), pd.concat(steps))
-    common = {"scale": scale, "converged": run_files.all_converged(sources)}
+    common = {"scale": scale, "converged": run_files.all_converged(runs)}
     source = art["reported"]["source"]
     outcomes = [procedure_outcome(frame) for frame in steps]
     rows = [

@@ -170,7 +170,11 @@ def run_config_hash(wildcards):
     paper, alternative = vb_alt.split_paper_dir(wildcards.paper)
     run = vb_spec.run_config(SPECS[paper], wildcards.experiment, wildcards.scale,
                              int(wildcards.seed), alternative=alternative)
-    return hashlib.sha256(json.dumps(run.identity(), sort_keys=True).encode()).hexdigest()[:16]
+    # a procedure's settings (vaebench.procedures) are part of what the job computes
+    procedure = SPECS[paper]["experiments"][wildcards.experiment].get("procedure")
+    identity = {**run.identity(),
+                **({"procedure": procedure["scales"][wildcards.scale]} if procedure else {})}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def paper_flags(wildcards):
