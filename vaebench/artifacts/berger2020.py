@@ -22,8 +22,6 @@ import torch
 from vaebench import atomic, data, hypersphere, plots
 from vaebench import berger_eval as bev
 from vaebench import runs as run_files
-from vaebench.config import TrainConfig
-from vaebench.train import train
 from vaebench.verdict import artifact_verdict, ordering, row
 
 
@@ -698,35 +696,41 @@ def plot_table2(frame, models, settings, test, n_grid, title, path) -> None:
 # ---- theorem1: collapse above σ = R/√(D−1), by training ---------------------------------------
 
 def theorem1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    """A procedure of several short trainings, run here into results/runs/<scale>/<paper>/
-    theorem1/D<d>_x<factor>/seed<N>/ (resumable like every run)."""
+    """Each (D, sigma) cell's runs (experiments theorem1_d<D>_above / _below, trained by their
+    own jobs): the generator's mean radius over R, and whether it collapsed to the centre."""
     art = spec["artifacts"][name]
-    plan, settings = art["train"], art["scales"][scale]
-    runs_root = out.parent.parent / "runs" / scale / spec["paper"] / name
+    n_gen = art["scales"][scale]["n_gen"]
     torch.set_num_threads(1)
-    rows, clouds = [], {}
-    for dim in plan["dims"]:
-        for factor in plan["sigma_factors"]:
-            sigma = factor * plan["radius"] / math.sqrt(dim - 1)
-            ratios, converged = [], True
-            for seed in settings["seeds"]:
-                run = runs_root / f"D{dim}_x{factor:g}" / f"seed{seed}"
-                done = train(theorem_config(plan, settings, dim, sigma, seed, spec, scale), run,
-                             progress=False)
-                converged &= bool(done["converged"])
-                model, likelihood, _ = run_files.load_model(run)
-                means, _ = bev.generate(model, likelihood, settings["n_gen"], seed)
-                ratios.append(means.norm(dim=1).mean().item() / plan["radius"])
-                clouds.setdefault((dim, factor), means)
-            predicted = eq8_radius(plan["radius"] / sigma, dim) * sigma / plan["radius"]
-            keys = {"D": dim, "sigma_over_bound": factor, "sigma": round(sigma, 5),
-                    "eq8_r_over_R": round(predicted, 4)}
-            common = {"scale": scale, "converged": converged, "source": art["reported"]["source"]}
-            rows.append(row(keys, "generator_radius_over_R", None, ratios, **common))
-            rows.append(collapse_row(art, keys, factor, ratios, scale, converged))
+    rows, clouds, cells = [], {}, sphere_cells(runs)
+    for (dim, sigma, radius), cell in cells.items():
+        factor = round(sigma * math.sqrt(dim - 1) / radius, 4)  # sigma over Theorem 1's bound
+        ratios = []
+        for run in cell:
+            model, likelihood, cfg = run_files.load_model(run)
+            means, _ = bev.generate(model, likelihood, n_gen, cfg.seed)
+            ratios.append(means.norm(dim=1).mean().item() / radius)
+            clouds.setdefault((dim, factor), means)
+        converged = run_files.all_converged(cell)
+        predicted = eq8_radius(radius / sigma, dim) * sigma / radius
+        keys = {"D": dim, "sigma_over_bound": factor, "sigma": round(sigma, 5),
+                "eq8_r_over_R": round(predicted, 4)}
+        common = {"scale": scale, "converged": converged, "source": art["reported"]["source"]}
+        rows.append(row(keys, "generator_radius_over_R", None, ratios, **common))
+        rows.append(collapse_row(art, keys, factor, ratios, scale, converged))
     frame = pd.DataFrame(rows)
     atomic.write_csv(out, frame)
-    plot_theorem1(frame, clouds, plan["radius"], out.with_suffix(".png"))
+    plot_theorem1(frame, clouds, next(iter(cells))[2], out.with_suffix(".png"))
+
+
+def sphere_cells(runs: list[Path]) -> dict[tuple, list[Path]]:
+    """{(D, sigma, R): runs} in the order the experiments are listed."""
+    cells: dict[tuple, list[Path]] = {}
+    for run in runs:
+        cfg = run_files.config(run)
+        key = (int(cfg.dataset_args["dim"]), float(cfg.likelihood_args["sigma"]),
+               float(cfg.dataset_args["radius"]))
+        cells.setdefault(key, []).append(run)
+    return cells
 
 
 def collapse_row(art: dict, keys: dict, factor: float, ratios: list[float], scale: str,
@@ -738,19 +742,6 @@ def collapse_row(art: dict, keys: dict, factor: float, ratios: list[float], scal
     return row(keys, "collapsed_to_centre", reported[side],
                [float(np.mean(ratios) < art["tolerance"]["collapsed_below"])], compare="equal",
                scale=scale, converged=converged, source=reported[f"{side}_source"])
-
-
-def theorem_config(plan, settings, dim, sigma, seed, spec, scale) -> TrainConfig:
-    return TrainConfig.from_dict({
-        "dataset": "hypersphere", "dataset_args": {"dim": dim, "radius": plan["radius"]},
-        "model": plan["model"],
-        "arch": {"latent_dim": dim, "width": plan["arch_width"], "blocks": plan["arch_blocks"]},
-        "likelihood": "gaussian_fixed", "likelihood_args": {"sigma": sigma}, "seed": seed,
-        "epochs": settings["epochs"], "steps_per_epoch": settings["steps_per_epoch"],
-        "batch_size": plan["batch_size"], "lr": plan["lr"], "eval_size": 1000,
-        "n_samples": 64, "checkpoint_every": settings["epochs"], "converge_window": 0.2,
-        "converge_rtol": 0.05, "device": "cpu",
-        "meta": {"paper": spec["paper"], "experiment": "theorem1", "scale": scale}})
 
 
 def eq8_radius(big_r_over_sigma: float, dim: int) -> float:
