@@ -44,7 +44,6 @@ wildcard_constraints:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/report.smk"
-include: "workflow/rules/resources.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/artifacts.smk"
 include: "workflow/rules/perf.smk"

@@ -30,3 +30,20 @@ def tiny_config() -> dict:
     return {"dataset": "standin_mnist", "model": "dense_vae", "standin_size": 256,
             "arch": {"hidden": [64, 32], "latent_dim": 4}, "epochs": 4, "batch_size": 64,
             "checkpoint_every": 1, "device": "cpu", "n_samples": 4, "eval_batch_size": 128}
+
+
+def copy_workflow(dest: Path, *extra: str) -> Path:
+    """The workflow as a user's checkout has it, in `dest`: Snakefile, workflow/, benchmarks/,
+    envs/ (every rule names its conda environment, which Snakemake records with each job), and
+    any `extra` parts (e.g. profiles)."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in ("Snakefile", "workflow", "benchmarks", "envs", *extra):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, dest / part, dirs_exist_ok=True)
+        else:
+            shutil.copy(source, dest / part)
+    return dest
+

@@ -3,7 +3,6 @@ unchanged MNIST network, the claims, the builder end to end on stand-in faces, a
 CelebA is missing. The spec is benchmarks/berger2020.yaml."""
 
 import math
-import shutil
 import subprocess
 import sys
 
@@ -11,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from tests.conftest import REPO
+from tests.conftest import copy_workflow
 from vaebench import berger_eval as bev
 from vaebench import spec as specs
 from vaebench.artifacts import berger2020, berger2020_celeba, build
@@ -216,9 +215,7 @@ def test_missing_celeba_skips_only_table2_celeba(data_root, tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "MNIST").symlink_to(data_root / "MNIST")
     work = tmp_path / "work"
-    shutil.copytree(REPO / "workflow", work / "workflow")
-    shutil.copytree(REPO / "benchmarks", work / "benchmarks")
-    shutil.copy(REPO / "Snakefile", work)
+    copy_workflow(work)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "1", "results/summary.csv",
          "--config", "scale=quick", f"data_root={tmp_path / 'data'}", "download=false"],

@@ -7,7 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
-from tests.conftest import shared_data_root
+from tests.conftest import copy_workflow, shared_data_root
 from vaebench import celeba, data
 from vaebench.cli import main
 from vaebench.errors import UserError
@@ -251,17 +251,12 @@ def test_one_preparation_serves_every_papers_celeba_runs(tmp_path):
     table3, dai2020 figure2, berger2020 table2_celeba) plan their training on the one prepared
     crop128/bilinear cache - one celeba_cache job, one dataset check - not one per paper."""
     import re
-    import shutil
     import subprocess
     import sys
-    from pathlib import Path
 
-    repo = Path(__file__).resolve().parents[1]
     _write_tree(tmp_path / "data")
     work = tmp_path / "work"
-    shutil.copytree(repo / "workflow", work / "workflow")
-    shutil.copytree(repo / "benchmarks", work / "benchmarks")
-    shutil.copy(repo / "Snakefile", work)
+    copy_workflow(work)
     targets = ["results/asperti2020/table3.csv", "results/dai2020/figure2.csv",
                "results/berger2020/table2_celeba.csv"]
     result = subprocess.run(

@@ -2,14 +2,13 @@
 finished runs are left alone and the killed one continues from its checkpoint."""
 
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 import torch
 
-from tests.conftest import REPO
+from tests.conftest import copy_workflow
 from vaebench.train import KILL_AFTER_EPOCH_ENV
 
 RUNS = "results/runs/smoke/berger2020/{}/seed0"
@@ -25,9 +24,7 @@ def snakemake(workdir, *targets, env=None):
 
 @pytest.mark.slow
 def test_killed_training_job_resumes_and_finished_runs_are_not_redone(tmp_path):
-    for part in ("Snakefile", "workflow", "benchmarks"):
-        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
-        copy(REPO / part, tmp_path / part)
+    copy_workflow(tmp_path)
     assert snakemake(tmp_path, FINISHED).returncode == 0
     finished_stamp = (tmp_path / FINISHED / "done.json").stat().st_mtime_ns
 

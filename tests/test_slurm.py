@@ -7,13 +7,12 @@ developer's test run never submits jobs to their site's cluster.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import copy_workflow
 
 TARGETS = ["results/berger2020/figure2.csv",  # analytic: no training run
            "results/asperti2019/table1.csv"]  # one training run on real MNIST
@@ -38,9 +37,7 @@ def sacct(job: str) -> dict:
                     reason="no test cluster: set VAEBENCH_SLURM_TEST=1 where .ci/slurm_local.sh "
                            "started one")
 def test_smoke_targets_run_through_sbatch(tmp_path, data_root):
-    for part in ("Snakefile", "workflow", "benchmarks"):
-        copy = shutil.copytree if (REPO / part).is_dir() else shutil.copy
-        copy(REPO / part, tmp_path / part)
+    copy_workflow(tmp_path)
     before = sacct_job_ids()
     # the test node has no GPU: the profile's GPU rules are told so, as the README says
     result = subprocess.run(

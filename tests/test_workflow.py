@@ -1,6 +1,5 @@
 """The Snakemake DAG: the whole smoke scale end to end, and idempotent re-runs."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests import report_probe
-from tests.conftest import REPO
+from tests.conftest import copy_workflow
 
 SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2"]
 
@@ -18,10 +17,7 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake", "--cores", "2"]
 def workdir(tmp_path_factory) -> Path:
     """A copy of the workflow (Snakefile, rules, specs) with its own results/."""
     root = tmp_path_factory.mktemp("dag")
-    shutil.copy(REPO / "Snakefile", root)
-    shutil.copytree(REPO / "workflow", root / "workflow")
-    shutil.copytree(REPO / "benchmarks", root / "benchmarks")
-    return root
+    return copy_workflow(root)
 
 
 def read_summary(workdir) -> pd.DataFrame:
@@ -127,9 +123,7 @@ def test_invalid_config_is_rejected(workdir):
 
 def artifact_threads_planned(tmp_path, data_root, scale: str) -> dict:
     """{artifact: --threads} of a dry run of two dai2020 artifacts on 3 cores."""
-    shutil.copy(REPO / "Snakefile", tmp_path)
-    shutil.copytree(REPO / "workflow", tmp_path / "workflow", dirs_exist_ok=True)
-    shutil.copytree(REPO / "benchmarks", tmp_path / "benchmarks", dirs_exist_ok=True)
+    copy_workflow(tmp_path)
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "-p", "--cores", "3",
          "results/dai2020/figure1_top.csv", "results/dai2020/proposition1.csv",

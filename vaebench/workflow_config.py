@@ -5,6 +5,7 @@ the key, the value given and the values allowed. The Snakefile calls `problem()`
 with exit code 2 on an answer; `validate` then fills in the defaults.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -49,3 +50,15 @@ def problem(config: dict, schema_path: str) -> str | None:
             return (f"vaebench: config {key}={value!r} is not allowed; use "
                     f"{allowed(properties[key])} (--config {key}=...)")
     return None
+
+
+def export_environment(data_root: str, device: str, workflow_dir: str) -> None:
+    """What every job reads from its environment rather than its command line: the data root,
+    the prepared-data cache and the device do not change a run's result, and a changed
+    `params:` would re-run every job. PYTHONPATH puts this workflow's own vaebench first, so a
+    job imports the code its Snakefile came with, inside a rule's conda environment too."""
+    os.environ["VAEBENCH_DATA"] = data_root
+    os.environ["VAEBENCH_CACHE"] = "results/data"  # prepared datasets (CelebA): rule celeba_cache
+    os.environ["VAEBENCH_DEVICE"] = device
+    paths = [workflow_dir, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))

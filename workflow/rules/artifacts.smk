@@ -19,6 +19,8 @@ rule fid_reference:
         device=config["device"],  # resolved by the job itself
     message:
         "FID reference statistics: {wildcards.n} {wildcards.split} images of {wildcards.dataset}"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
@@ -50,6 +52,8 @@ rule artifact_alternative:
         scale=SCALE,
     message:
         "build {wildcards.paper}/{wildcards.artifact} under {wildcards.alternative} ({params.scale})"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
@@ -83,6 +87,8 @@ rule artifact:
         scale=SCALE,
     message:
         "build {wildcards.paper}/{wildcards.artifact} ({params.scale})"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
@@ -94,8 +100,8 @@ rule summary:
     input:
         csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
     output:
-        summary_output(),
-        "results/REPLICATION.md",
+        summary=summary_output(),
+        page="results/REPLICATION.md",
     log:
         "results/logs/summary.log",
     benchmark:
@@ -106,10 +112,12 @@ rule summary:
         skipped=skipped_flags(),
     message:
         "summary: every artifact's verdict, or why it was skipped"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
-            " --out {output[0]}"
+            " --out {output.summary}"
         )
 
 
@@ -123,6 +131,8 @@ rule flat_artifact_name:
         "results/logs/flat_{flat}.log",
     params:
         candidates=per_paper_names,
+    conda:
+        CONDA_ENV
     shell:
         "echo 'vaebench: results/{wildcards.flat}.csv is ambiguous; artifacts are per paper:"
         " {params.candidates}' | tee {log} >&2; exit 2"
@@ -138,6 +148,8 @@ rule unknown_target:
         "results/logs/unknown/{target}.log",
     params:
         message=lambda wildcards: shlex.quote(unknown_target_message(wildcards.target)),
+    conda:
+        CONDA_ENV
     shell:
         "echo {params.message} | tee {log} >&2; exit 2"
 

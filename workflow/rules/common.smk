@@ -1,5 +1,4 @@
 # Which artifacts exist, which can be built here, and the runs each needs (read from the specs).
-import os
 import shlex
 import sys
 
@@ -11,15 +10,14 @@ from vaebench import artifacts as vb_artifacts
 from vaebench import data as vb_data
 from vaebench import data_present as vb_present
 from vaebench import spec as vb_spec
+from vaebench import workflow_config as vb_workflow
 from vaebench.errors import UserError
 
 SCALE = config["scale"]
-# Where the data is and which device runs a job do not change a run's result, so they reach the
-# jobs through the environment rather than `params:` (a changed param re-runs a job).
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
-os.environ["VAEBENCH_DATA"] = DATA_ROOT
-os.environ["VAEBENCH_CACHE"] = "results/data"  # prepared datasets (CelebA): rule celeba_cache
-os.environ["VAEBENCH_DEVICE"] = config["device"]
+# data root, cache, device and this workflow's vaebench reach the jobs through the environment
+vb_workflow.export_environment(DATA_ROOT, config["device"], workflow.basedir)
+CONDA_ENV = "../../envs/vaebench.yaml"  # every rule's, under --sdm conda (relative to rules/)
 # The interpreter that runs Snakemake has vaebench installed (pip/venv users, CI); under
 # `--sdm conda` each rule's own environment provides `python`.
 USES_CONDA = DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
@@ -238,3 +236,34 @@ def refuse_unknown_targets(argv: list[str]) -> None:
 
 
 refuse_unknown_targets(sys.argv)
+
+
+# Wall time and memory per job, per rule and scale - what a cluster scheduler needs to place a job
+# (SLURM: --time, --mem). Locally they are only tokens, limited only by `--resources mem_mb=N`.
+# Which jobs take a GPU is the profile's business (workflow/profiles/slurm/config.yaml): the machine
+# that submits the jobs may have none.
+
+# rule: {scale: (runtime in minutes, mem_mb)}. Generous on purpose: a job killed at its time
+# limit costs more than one that waits a little longer in the queue. `paper` training runs are up
+# to 1000 epochs of a conv net (Berger & Sebag's MNIST runs), about a day on one GPU.
+JOB_LIMITS = {
+    "train": {"smoke": (15, 2000), "quick": (240, 8000), "paper": (2880, 16000)},
+    "fid_reference": {"smoke": (15, 4000), "quick": (60, 8000), "paper": (240, 16000)},
+    "artifact": {"smoke": (15, 4000), "quick": (120, 8000), "paper": (720, 32000)},
+}
+
+
+def job_runtime(rule):
+    return JOB_LIMITS[rule][SCALE][0]
+
+
+def job_mem_mb(rule):
+    return JOB_LIMITS[rule][SCALE][1]
+
+
+def benchmark_patterns(wildcards):
+    """--pattern RULE=PATTERN for each rule with a benchmark file, so each TSV is named by the
+    rule that wrote it (a function, evaluated once every rule file is read)."""
+    return " ".join(f"--pattern {shlex.quote(f'{each.name}={each.benchmark}')}"
+                    for each in workflow.rules
+                    if each.benchmark is not None)

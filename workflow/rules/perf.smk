@@ -15,17 +15,11 @@ rule throughput:
     params:
         python=PYTHON,
         device=config["device"],
+    conda:
+        CONDA_ENV
     shell:
         "{params.python} -m vaebench bench --out {output.csv} --device {params.device}"
         " > {log} 2>&1"
-
-
-def benchmark_patterns(wildcards):
-    """--pattern RULE=PATTERN for every rule with a `benchmark:` file, so each TSV is named by
-    the rule that wrote it (a function: evaluated once every rule file is read)."""
-    return " ".join("--pattern " + shlex.quote(f"{rule.name}={rule.benchmark}")
-                    for rule in workflow.rules
-                    if rule.benchmark is not None)
 
 
 # Per-rule wall time and peak RSS of the latest run of every job. It reads whatever TSVs exist
@@ -40,6 +34,8 @@ rule rule_times:
     params:
         python=PYTHON,
         patterns=benchmark_patterns,
+    conda:
+        CONDA_ENV
     shell:
         "{params.python} -m vaebench rule-times --benchmarks results/benchmarks --out {output.csv}"
         " {params.patterns} > {log} 2>&1"

@@ -17,6 +17,8 @@ rule celeba_cache:
         python=PYTHON,
     message:
         "prepare CelebA once into {output}: crop {wildcards.crop}, resize {wildcards.resize}"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
@@ -38,6 +40,8 @@ rule dataset:
         download="--download" if config["download"] else "",
     message:
         "check dataset {wildcards.dataset} (download it if allowed)"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
@@ -69,6 +73,8 @@ rule train:
         paper=paper_flags,
     message:
         "train {wildcards.paper}/{wildcards.experiment} seed {wildcards.seed} ({wildcards.scale})"
+    conda:
+        CONDA_ENV
     shell:
         logged(
             "{params.python} -m vaebench train {params.paper} --experiment {wildcards.experiment}"
