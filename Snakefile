@@ -49,6 +49,16 @@ include: "workflow/rules/artifacts.smk"
 include: "workflow/rules/perf.smk"
 
 
+# cheap bookkeeping runs where Snakemake runs, not as cluster jobs
+localrules:
+    all,
+    dataset,
+    summary,
+    flat_artifact_name,
+    unknown_target,
+    rule_times,
+
+
 rule all:
     default_target: True
     input:

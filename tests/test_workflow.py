@@ -1,5 +1,6 @@
 """The Snakemake DAG: the whole smoke scale end to end, and idempotent re-runs."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,9 @@ def test_missing_data_is_skipped_in_the_summary(workdir, tmp_path):
     result = snakemake(workdir, "--config", "scale=smoke", f"data_root={tmp_path}",
                        "download=false", "--forcerun", "summary")
     assert result.returncode == 0, result.stderr[-2000:]
+    # where the data is and whether it may be downloaded reach the jobs through the
+    # environment: flipping them re-runs no training job
+    assert not re.search(r"Job \d+: train ", result.stdout + result.stderr)
     summary = read_summary(workdir)
     assert summary.loc[("asperti2019", "table1"), "verdict"] == "skipped"
     assert "dataset mnist not found" in summary.loc[("asperti2019", "table1"), "skipped_reason"]

@@ -138,7 +138,9 @@ def cmd_record(args) -> None:
 def cmd_datasets(args) -> None:
     root = data.resolve_data_root(args.data_root)
     if args.prepare:
-        prepare_dataset(args.prepare, root, args.download, args.stamp)
+        # the workflow says whether to download through the environment (workflow_config)
+        download = args.download or os.environ.get("VAEBENCH_DOWNLOAD") == "1"
+        prepare_dataset(args.prepare, root, download, args.stamp)
         return
     for name in data.known_datasets():
         state = "available" if data.is_available(name, root) else "missing"

@@ -52,13 +52,16 @@ def problem(config: dict, schema_path: str) -> str | None:
     return None
 
 
-def export_environment(data_root: str, device: str, workflow_dir: str) -> None:
+def export_environment(data_root: str, device: str, download: bool, workflow_dir: str) -> None:
     """What every job reads from its environment rather than its command line: the data root,
-    the prepared-data cache and the device do not change a run's result, and a changed
-    `params:` would re-run every job. PYTHONPATH puts this workflow's own vaebench first, so a
-    job imports the code its Snakefile came with, inside a rule's conda environment too."""
+    the prepared-data cache, the device and whether data may be downloaded do not change a
+    run's result, and a changed `params:` would re-run every job (the dataset jobs check or
+    fetch the data before any training, so training jobs never download). PYTHONPATH puts
+    this workflow's own vaebench first, so a job imports the code its Snakefile came with,
+    inside a rule's conda environment too."""
     os.environ["VAEBENCH_DATA"] = data_root
     os.environ["VAEBENCH_CACHE"] = "results/data"  # prepared datasets (CelebA): rule celeba_cache
     os.environ["VAEBENCH_DEVICE"] = device
+    os.environ["VAEBENCH_DOWNLOAD"] = "1" if download else "0"
     paths = [workflow_dir, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))

@@ -16,7 +16,8 @@ from vaebench.errors import UserError
 SCALE = config["scale"]
 DATA_ROOT = str(vb_data.resolve_data_root(config["data_root"]))
 # data root, cache, device and this workflow's vaebench reach the jobs through the environment
-vb_workflow.export_environment(DATA_ROOT, config["device"], workflow.basedir)
+vb_workflow.export_environment(DATA_ROOT, config["device"], config["download"],
+                               workflow.basedir)
 CONDA_ENV = "../../envs/vaebench.yaml"  # every rule's, under --sdm conda (relative to rules/)
 # The interpreter that runs Snakemake has vaebench installed (pip/venv users, CI); under
 # `--sdm conda` each rule's own environment provides `python`.

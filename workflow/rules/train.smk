@@ -37,7 +37,6 @@ rule dataset:
         "results/benchmarks/data/{dataset}.tsv"
     params:
         python=PYTHON,
-        download="--download" if config["download"] else "",
     message:
         "check dataset {wildcards.dataset} (download it if allowed)"
     conda:
@@ -45,7 +44,7 @@ rule dataset:
     shell:
         logged(
             "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
-            " {params.download} --stamp {output}"
+            " --stamp {output}"
         )
 
 
@@ -68,7 +67,6 @@ rule train:
         mem_mb=job_mem_mb("train"),
     params:
         python=PYTHON,
-        download="--download" if config["download"] else "",
         config_hash=run_config_hash,
         paper=paper_flags,
     message:
@@ -80,5 +78,5 @@ rule train:
             "{params.python} -m vaebench train {params.paper} --experiment {wildcards.experiment}"
             " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
             " --threads {threads}"
-            " {params.download} --restart-if-changed --exit-with-workflow"
+            " --restart-if-changed --exit-with-workflow"
         )
