@@ -185,6 +185,11 @@ def plot_fids(frame: pd.DataFrame, title: str, path: Path) -> None:
             ax.bar([v + width for v in x], part.replicated.astype(float), width,
                    yerr=part["std"].astype(float).fillna(0), label=f"{model} (replicated)",
                    color=f"C{i}")
+            inf = frame[(frame.model == model) & frame.metric.isin(FIDS_INF)]
+            inf = inf.set_index("metric").reindex(FIDS_INF).replicated.astype(float)
+            labelled = "FID∞ (fit in 1/N)" in ax.get_legend_handles_labels()[1]
+            ax.plot([v + width for v in x], inf, "k_", markersize=12,
+                    label=None if labelled else "FID∞ (fit in 1/N)")
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(FIDS))], FIDS)
     ax.set(ylabel="FID (lower is better)")
     ax.legend(fontsize=7)

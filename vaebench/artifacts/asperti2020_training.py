@@ -118,6 +118,10 @@ def plot_curves(frame: pd.DataFrame, spec: dict, scale: str, path: Path, what: s
         mean, std = part.replicated.astype(float), part["std"].astype(float).fillna(0)
         ax.plot(part.epochs, mean, "o-", color=f"C{i}", label=f"{metric} replicated")
         ax.fill_between(part.epochs, mean - std, mean + std, color=f"C{i}", alpha=0.2)
+        extrapolated = cells[cells.metric == f"{metric}_inf"].sort_values("epochs")
+        if len(extrapolated) and len(extrapolated) == len(part):
+            ax.plot(extrapolated.epochs, extrapolated.replicated.astype(float), "x:",
+                    color=f"C{i}", label=f"{metric} FID∞ (fit in 1/N)")
         ax.plot(reported.epochs, reported[metric], "--", color=f"C{i}",
                 label=f"{metric} reported (Table 1)")
     ax.set(xlabel="epochs of the first stage (the second stage: twice as many)", ylabel="FID")
