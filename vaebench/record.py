@@ -91,11 +91,12 @@ def check_entry(paper: str, name: str, scale: str, results: Path, runs: list[Pat
     return build
 
 
-def job_seconds(benchmark: Path) -> float | None:
-    """Wall seconds of one job from its Snakemake benchmark TSV (None when it has none)."""
+def job_seconds(benchmark: Path, column: str = "s") -> float | None:
+    """Wall seconds (`s`) or CPU seconds (`cpu_time`) of one job from its Snakemake benchmark
+    TSV (None when it has none)."""
     if not benchmark.exists():
         return None
-    return round(float(pd.read_csv(benchmark, sep="\t")["s"].median()), 1)
+    return round(float(pd.read_csv(benchmark, sep="\t")[column].median()), 1)
 
 
 def jobs_behind(spec: dict, name: str, scale: str, results: Path, runs: list[Path]) -> list:
@@ -115,7 +116,10 @@ def jobs_behind(spec: dict, name: str, scale: str, results: Path, runs: list[Pat
     for alternative in alternatives.of_artifact(spec, name):
         files[f"artifact {spec['paper']}/{name} under {alternative}"] = (
             bench / "artifact" / spec["paper"] / "alternatives" / alternative / f"{name}.tsv")
-    return [{"job": job, "wall_s": job_seconds(path)} for job, path in files.items()]
+    # CPU seconds as well: jobs that shared the cores ran longer than they would alone, and
+    # their CPU time over the cores is what the build costs on a machine of its own
+    return [{"job": job, "wall_s": job_seconds(path), "cpu_s": job_seconds(path, "cpu_time")}
+            for job, path in files.items()]
 
 
 def run_entry(run: Path, runs_root: Path) -> dict:
@@ -138,6 +142,7 @@ def provenance(paper: str, name: str, scale: str, results: Path, build: dict,
         "trained_at_commits": sorted({entry["commit"] for entry in entries}),
         "machine": build["machine"],
         "jobs_wall_s_total": round(sum(job["wall_s"] or 0 for job in jobs), 1),
+        "jobs_cpu_s_total": round(sum(job["cpu_s"] or 0 for job in jobs), 1),
         "jobs": jobs, "runs": entries,
     }
 
