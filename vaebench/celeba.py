@@ -29,7 +29,7 @@ import PIL
 import torch
 from PIL import Image
 
-from vaebench import atomic
+from vaebench import atomic, images
 from vaebench.errors import UserError
 
 CROPS = {"crop128": (45, 173, 25, 153), "crop140": (39, 179, 19, 159)}  # top, bottom, left, right
@@ -258,11 +258,9 @@ def cached_split(path: Path, cached: dict, split: str) -> torch.Tensor:
 def standin(crop: str, resize: str, n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Generated aligned-size images put through the same crop and resize, so `smoke` exercises
     the real pipeline (and the resize modes differ there too)."""
-    from vaebench.data import standin as generated  # data imports this module
-
     faces = []
     for start in range(0, n, 256):  # bounded memory: the generator works in float at 218x178
-        aligned, _ = generated((3, ALIGNED_WH[1], ALIGNED_WH[0]), min(256, n - start),
+        aligned, _ = images.standin((3, ALIGNED_WH[1], ALIGNED_WH[0]), min(256, n - start),
                                seed=seed * 100_003 + start)
         faces += [crop_and_resize(Image.fromarray(img.permute(1, 2, 0).numpy()), crop, resize)
                   for img in aligned]

@@ -24,6 +24,7 @@ import torch
 
 from vaebench import celeba, jpeg, readers, samplers
 from vaebench.errors import UserError
+from vaebench.images import standin, to_float  # noqa: F401  (vaebench.data's API)
 
 DEFAULT_DATA_ROOT = "data"
 
@@ -110,7 +111,7 @@ DESCRIPTIONS = {"mnist": ("MNIST", "IDX files"), "fashion_mnist": ("Fashion-MNIS
 
 
 def is_sampled(name: str) -> bool:
-    return name in samplers.SAMPLERS
+    return name in samplers.names()
 
 
 def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
@@ -122,7 +123,7 @@ def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
 
 def sample(name: str, n: int, generator: torch.Generator, args: dict | None = None):
     """A fresh float batch of a sampled dataset (on the CPU; generator state is checkpointed)."""
-    return samplers.SAMPLERS[name][1](n, generator, **(args or {}))
+    return samplers.entry(name)[1](n, generator, **(args or {}))
 
 
 def resolve_data_root(configured: str | None = None) -> Path:
@@ -132,7 +133,7 @@ def resolve_data_root(configured: str | None = None) -> Path:
 
 def known_datasets() -> list[str]:
     return (sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
-            + sorted(samplers.SAMPLERS))
+            + samplers.names())
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -310,28 +311,3 @@ def _remove_if_empty(folders: list[Path]) -> None:
             folder.rmdir()
 
 
-def standin(shape: tuple[int, int, int], n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Generated images of the given shape: blurred random strokes, ten 'classes' of stroke count.
-
-    Not a substitute for the real data: it only lets the plumbing (shapes, dtypes, training, FID)
-    run where the real dataset is absent. Rows built on it are marked not comparable.
-    """
-    channels, height, width = shape
-    gen = torch.Generator().manual_seed(seed)
-    labels = torch.randint(0, 10, (n,), generator=gen)
-    yy, xx = torch.meshgrid(torch.linspace(-1, 1, height), torch.linspace(-1, 1, width),
-                            indexing="ij")
-    centres = torch.rand(n, 3, 2, generator=gen) * 1.2 - 0.6
-    widths = 0.15 + 0.25 * torch.rand(n, 3, 1, 1, generator=gen)
-    blobs = torch.exp(-((xx - centres[..., 0, None, None]) ** 2
-                        + (yy - centres[..., 1, None, None]) ** 2) / widths**2)
-    active = (torch.arange(3)[None, :] <= labels[:, None] % 3).float()[..., None, None]
-    image = (blobs * active).amax(dim=1, keepdim=True)
-    tint = 0.5 + 0.5 * torch.rand(n, channels, 1, 1, generator=gen)
-    images = (image * tint).clamp(0, 1).mul(255).round().to(torch.uint8)
-    return images, labels
-
-
-def to_float(batch: torch.Tensor) -> torch.Tensor:
-    """uint8 images to float in [0, 1] on the batch's device; float data passes through."""
-    return batch.float().div_(255.0) if batch.dtype == torch.uint8 else batch.float()

@@ -14,15 +14,16 @@ from pathlib import Path
 
 import torch
 
+from vaebench import data, samplers
+from vaebench import runs as run_files
 from vaebench.errors import UserError
+from vaebench.latent_stats import posterior_moments
 
 NAME = "latent_codes"
 
 
 def _checkpoint(codes_epoch: int | None) -> str:
-    from vaebench.train import snapshot_name
-
-    return "checkpoint.pt" if codes_epoch is None else snapshot_name(int(codes_epoch))
+    return "checkpoint.pt" if codes_epoch is None else run_files.snapshot_name(int(codes_epoch))
 
 
 def _run(codes_from, codes_epoch: int | None = None) -> Path:
@@ -42,10 +43,6 @@ def encoding_device() -> torch.device:
 def posterior(codes_from: str, codes_epoch: int | None = None):
     """μ_z and σ_z (CPU float tensors [N, k]) of the first stage's training images, with its
     final weights or, given `codes_epoch`, those of its snapshot after that epoch."""
-    from vaebench import data
-    from vaebench import runs as run_files
-    from vaebench.latent_stats import posterior_moments
-
     device = encoding_device()
     model, _, cfg = run_files.load_model(_run(codes_from, codes_epoch), str(device),
                                          _checkpoint(codes_epoch))
@@ -57,8 +54,6 @@ def posterior(codes_from: str, codes_epoch: int | None = None):
 
 def shape(codes_from: str, codes_epoch: int | None = None) -> tuple[int]:
     """(k,): the latent size of the first stage's model."""
-    from vaebench import runs as run_files
-
     run = _run(codes_from, codes_epoch)
     return (run_files.load_model(run, checkpoint=_checkpoint(codes_epoch))[0].latent_dim,)
 
@@ -69,3 +64,6 @@ def sample(n: int, generator: torch.Generator, codes_from: str,
     mu, sd = posterior(str(codes_from), codes_epoch)
     rows = torch.randint(len(mu), (n,), generator=generator)
     return mu[rows] + sd[rows] * torch.randn(n, mu.shape[1], generator=generator)
+
+
+samplers.register(NAME, shape, sample)  # vaebench.samplers imports this module when first asked

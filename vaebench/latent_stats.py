@@ -9,7 +9,7 @@ Asperti & Trentin's code computed; reference_code_facts.md §2.5). Both are repo
 import pandas as pd
 import torch
 
-from vaebench.data import to_float
+from vaebench.images import to_float
 
 INACTIVE_THRESHOLD = 0.8
 

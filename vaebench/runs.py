@@ -11,6 +11,11 @@ from vaebench.convergence import has_plateaued, rule_text
 from vaebench.errors import UserError
 
 
+def snapshot_name(epoch: int) -> str:
+    """A run's weights after `epoch`, kept by keep_checkpoints_every (relative to the run)."""
+    return f"snapshots/epoch{epoch}.pt"
+
+
 def done(run: Path) -> dict:
     """The run's done.json, with `converged` judged again by the current rule from its epoch
     losses (when metrics.csv is there), so a better rule needs no retraining and every run an

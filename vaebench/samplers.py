@@ -6,6 +6,8 @@ resumed run draws the same batches as an uninterrupted one). Parameters come fro
 config's `dataset_args` and are recorded with every run.
 """
 
+import importlib
+
 import torch
 
 from vaebench.errors import UserError
@@ -19,7 +21,7 @@ def register(name: str, shape, sample) -> None:
 
 def shape(name: str, args: dict | None) -> tuple[int, ...]:
     try:
-        return tuple(SAMPLERS[name][0](**(args or {})))
+        return tuple(entry(name)[0](**(args or {})))
     except TypeError as exc:
         raise UserError(f"dataset '{name}': bad dataset_args {args} ({exc})") from None
 
@@ -63,16 +65,19 @@ def noisy_curve_sample(n: int, generator: torch.Generator, amplitude: float = 0.
 register("noisy_curve", noisy_curve_shape, noisy_curve_sample)
 
 
-def _latent_codes_shape(**args):
-    from vaebench import latent_codes  # imported late: it reads runs, which import data
-
-    return latent_codes.shape(**args)
-
-
-def _latent_codes_sample(n, generator, **args):
-    from vaebench import latent_codes
-
-    return latent_codes.sample(n, generator, **args)
+# A two-stage VAE's second stage samples the codes of a trained first stage. That sampler reads
+# runs (vaebench.latent_codes, which sits above vaebench.runs and vaebench.data), so the registry
+# names its module instead of importing it: the module registers itself when first asked for.
+PLUGINS = {"latent_codes": "vaebench.latent_codes"}
 
 
-register("latent_codes", _latent_codes_shape, _latent_codes_sample)
+def names() -> list[str]:
+    """Every sampled dataset, those of the plugins included."""
+    return sorted({*SAMPLERS, *PLUGINS})
+
+
+def entry(name: str) -> tuple:
+    """(shape, sample) of a sampled dataset, importing its plugin module on first use."""
+    if name not in SAMPLERS and name in PLUGINS:
+        importlib.import_module(PLUGINS[name])
+    return SAMPLERS[name]

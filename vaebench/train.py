@@ -27,6 +27,7 @@ from vaebench.latent_stats import batch_variance_summary, latent_statistics
 from vaebench.likelihoods import build_likelihood
 from vaebench.models import build_model
 from vaebench.objective import batch_terms
+from vaebench.runs import snapshot_name
 
 # Fault injection for the resume test: SIGKILL ourselves right after this epoch's checkpoint.
 KILL_AFTER_EPOCH_ENV = "VAEBENCH_TEST_KILL_AFTER_EPOCH"
@@ -262,10 +263,6 @@ def save_checkpoint(run: Run, out_dir: Path) -> None:
     atomic.write_with(out_dir / "checkpoint.pt", lambda tmp: torch.save(run.state(), tmp))
     if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(run.epoch):
         os.kill(os.getpid(), signal.SIGKILL)
-
-
-def snapshot_name(epoch: int) -> str:
-    return f"snapshots/epoch{epoch}.pt"
 
 
 def save_snapshot(run: Run, out_dir: Path) -> None:

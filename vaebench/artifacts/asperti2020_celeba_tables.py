@@ -36,7 +36,7 @@ from vaebench.artifacts.asperti2020 import (
 )
 from vaebench.artifacts.asperti2020_celeba import high_frequency_fraction
 from vaebench.errors import UserError
-from vaebench.train import snapshot_name
+from vaebench.runs import snapshot_name
 from vaebench.two_stage_eval import (
     evaluate,
     generated_code_variance,

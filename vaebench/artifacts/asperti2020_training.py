@@ -25,7 +25,7 @@ from vaebench.artifacts.asperti2020 import (
     with_fid_protocol,
 )
 from vaebench.errors import UserError
-from vaebench.train import snapshot_name
+from vaebench.runs import snapshot_name
 from vaebench.two_stage_eval import evaluate
 from vaebench.verdict import ordering, read_artifact_csv, row
 
