@@ -97,7 +97,7 @@ def status_table(out: Path) -> str:
     """The README's table: per paper, artifacts with real verdicts / all, the rows per verdict."""
     scale = out.name
     header = ["paper", "artifacts recorded", "with real verdicts", *SHOWN_VERDICTS,
-              "job time (min)"]
+              "job time (min)", "CPU time (core-min)"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for paper in specs.specified_papers():
         names = list(specs.load_spec(paper)["artifacts"])
@@ -107,20 +107,25 @@ def status_table(out: Path) -> str:
         real = sum(f["verdict"].isin(REAL_VERDICTS).any() for f in frames)
         counts = [str(int((verdicts == v).sum())) for v in SHOWN_VERDICTS]
         minutes = paper_job_seconds(out, paper) / 60
+        cpu = paper_job_seconds(out, paper, "cpu_s")
+        cpu_text = f"{cpu / 60:.0f}" if cpu is not None else "not recorded"
         lines.append(f"| [{paper}](record/{scale}/REPLICATION.md#{paper}) | {len(frames)} / "
                      f"{len(names)} | {real} / {len(names)} | " + " | ".join(counts)
-                     + f" | {minutes:.0f} |")
+                     + f" | {minutes:.0f} | {cpu_text} |")
     return "\n".join(lines)
 
 
-def paper_job_seconds(out: Path, paper: str) -> float:
-    """Wall seconds of every job behind a paper's recorded artifacts, each job counted once
-    (artifacts share runs): the serial total, which 2 one-thread jobs at a time halve."""
+def paper_job_seconds(out: Path, paper: str, measure: str = "wall_s") -> float | None:
+    """Wall (or CPU) seconds of every job behind a paper's recorded artifacts, each job counted
+    once (artifacts share runs): the serial total, which 2 one-thread jobs at a time halve.
+    None when a recorded job lacks the measure (CPU time, recorded since 2026-12-02)."""
     jobs = {}
     for facts_file in sorted((out / paper).glob("*.provenance.yaml")):
         facts = yaml.safe_load(facts_file.read_text())
-        jobs |= {job["job"]: job["wall_s"] or 0 for job in facts["jobs"]}
-    return sum(jobs.values())
+        jobs |= {job["job"]: job.get(measure) for job in facts["jobs"]}
+    if measure != "wall_s" and any(value is None for value in jobs.values()):
+        return None
+    return sum(value or 0 for value in jobs.values())
 
 
 def readme_with_status(readme: str, out: Path) -> str:
