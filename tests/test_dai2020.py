@@ -23,6 +23,36 @@ def test_fc_net_depth_is_a_parameter(depth):
     assert model.decode(mu).shape == (7, 1, 28, 28)
 
 
+def _seeded(name, **arch):
+    torch.manual_seed(7)
+    return build_model(name, (1, 4, 4), 1, **arch)
+
+
+@torch.no_grad()
+def test_fc_net_is_the_dense_vae_with_equal_hidden_layers():
+    """dai_fc is dense_vae with `depth` hidden layers of `width`: the same parameters, init and
+    outputs; the numbers are what DaiFC produced when it was a class of its own."""
+    fc = _seeded("dai_fc", depth=1, width=16, latent_dim=5)
+    dense = _seeded("dense_vae", hidden=[16], latent_dim=5)
+    shapes = {key: tuple(value.shape) for key, value in fc.state_dict().items()}
+    assert shapes == {"encoder.0.weight": (16, 16), "encoder.0.bias": (16,),
+                      "to_mu.weight": (5, 16), "to_mu.bias": (5,), "to_logvar.weight": (5, 16),
+                      "to_logvar.bias": (5,), "decoder.0.0.weight": (16, 5),
+                      "decoder.0.0.bias": (16,), "decoder.1.weight": (16, 16),
+                      "decoder.1.bias": (16,)}
+    assert list(fc.state_dict()) == list(dense.state_dict())
+    assert all(torch.equal(fc.state_dict()[k], v) for k, v in dense.state_dict().items())
+    x = torch.rand(3, 1, 4, 4, generator=torch.Generator().manual_seed(1))
+    mu, logvar = fc.encode(x)
+    assert float(mu.sum()) == pytest.approx(-1.4586758613586426, rel=1e-5)
+    assert float(logvar.sum()) == pytest.approx(0.4387943148612976, rel=1e-5)
+    assert float(fc.decode(mu).sum()) == pytest.approx(-0.22178134322166443, rel=1e-5)
+    assert torch.equal(fc.decode(mu), dense.decode(dense.encode(x)[0]))
+    deep = _seeded("dai_fc", depth=3, width=8, latent_dim=4, activation="tanh")
+    deep_dense = _seeded("dense_vae", hidden=[8] * 3, latent_dim=4, activation="tanh")
+    assert torch.equal(deep.decode(deep.encode(x)[0]), deep_dense.decode(deep_dense.encode(x)[0]))
+
+
 def test_soft_threshold_moments_match_monte_carlo():
     gen = torch.Generator().manual_seed(0)
     m = torch.tensor([-1.0, 0.0, 0.3, 2.0], dtype=props.DTYPE)
@@ -133,6 +163,21 @@ def test_noisy_plateau_rule_tells_a_trend_from_noise():
     still_falling = 10.0 - 0.2 * steps + noise
     assert _plateaued_noisy(flat_after_drop) == [True]
     assert _plateaued_noisy(still_falling) == [False]
+
+
+def test_noisy_plateau_rule_is_not_the_suites_rule():
+    """Both rules agree on clear cases, but not always: _plateaued_noisy cannot be replaced by
+    has_plateaued without changing proposition2's `mlp_plateaued` (it would at smoke scale)."""
+    from vaebench.artifacts.dai2020 import _plateaued, _plateaued_noisy
+
+    steps = torch.arange(60, dtype=props.DTYPE)[:, None]
+    noise = 0.05 * torch.randn(60, 1, generator=torch.Generator().manual_seed(0),
+                               dtype=props.DTYPE)
+    for trace in (torch.where(steps < 10, 10.0 - steps, 0.0) + noise, 10.0 - 0.2 * steps + noise,
+                  torch.exp(-steps / 5.0) + 0.01 * noise):
+        assert _plateaued_noisy(trace) == _plateaued(trace)
+    short = torch.tensor([[10.0], [6.0], [4.0], [3.0], [2.5], [2.2], [2.0]], dtype=props.DTYPE)
+    assert _plateaued_noisy(short) == [True] and _plateaued(short) == [False]
 
 
 @pytest.mark.parametrize(("name", "options", "convs"), [

@@ -105,14 +105,6 @@ def bits_per_dim(elbo_paper: float, data_dim: int) -> float:
     return elbo_paper / (data_dim * math.log(2))
 
 
-def by_experiment(runs: list[Path]) -> dict[str, list[Path]]:
-    """Run directories grouped by experiment (…/<experiment>/seed<N>), in the spec's order."""
-    groups: dict[str, list[Path]] = {}
-    for run in runs:
-        groups.setdefault(Path(run).parent.name, []).append(Path(run))
-    return groups
-
-
 def final_mean(values, fraction: float) -> float:
     """Mean of the last `fraction` of a per-epoch series (at least one value): a final level
     that the epoch-to-epoch sampling noise does not dominate."""

@@ -6,12 +6,15 @@ when its posterior stays at the prior: E[σ²] ≥ 0.8 (the paper's quantity) or
 Asperti & Trentin's code computed; reference_code_facts.md §2.5). Both are reported.
 """
 
+from pathlib import Path
+
 import pandas as pd
 import torch
 
+from vaebench.errors import UserError
 from vaebench.images import to_float
 
-INACTIVE_THRESHOLD = 0.8
+INACTIVE_THRESHOLD = 0.8  # E[σ²] (or E[σ]) at or above which a variable is inactive
 
 
 @torch.no_grad()
@@ -57,3 +60,21 @@ def batch_variance_summary(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tens
     Stays on the device (no .item()), so logging it every step costs no host synchronisation.
     """
     return torch.cat([mu.detach().var(dim=0, unbiased=False), logvar.detach().exp().mean(dim=0)])
+
+
+def read_trajectory(run: Path) -> pd.DataFrame:
+    """A run's trajectory.csv: per logged minibatch, batch_variance_summary's Var(μ_j) and E[σ_j²]
+    (columns var_mu_<j>, mean_sigma2_<j>)."""
+    path = run / "trajectory.csv"
+    if not path.exists():
+        raise UserError(f"{path} is missing: the run was trained without trajectory: true; "
+                        f"delete {run} and re-run the train job")
+    return pd.read_csv(path)
+
+
+def sigma2_matrix(trajectory: pd.DataFrame) -> pd.DataFrame:
+    """The trajectory's E[σ_j²] columns, renamed 0..k-1."""
+    columns = [c for c in trajectory.columns if c.startswith("mean_sigma2_")]
+    frame = trajectory[columns]
+    frame.columns = range(len(columns))
+    return frame

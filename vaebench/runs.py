@@ -75,3 +75,12 @@ def reference_value(run: Path, metric: str, at: str = "last"):
                         f"{', '.join(frame.columns)}")
     values = frame[metric].tolist()
     return values if at == "all" else values[-1]
+
+
+def by_experiment(runs: list[Path]) -> dict[str, list[Path]]:
+    """Run directories grouped by experiment (results/runs/<scale>/<paper>/<experiment>/seedN),
+    in the spec's order."""
+    groups: dict[str, list[Path]] = {}
+    for run in runs:
+        groups.setdefault(Path(run).parent.name, []).append(Path(run))
+    return groups

@@ -21,7 +21,8 @@ import torch
 
 from vaebench import atomic, data, plots, procedures, verdict
 from vaebench import runs as run_files
-from vaebench.errors import UserError
+from vaebench.latent_stats import INACTIVE_THRESHOLD as INACTIVE
+from vaebench.latent_stats import read_trajectory, sigma2_matrix
 from vaebench.verdict import row
 
 
@@ -37,7 +38,7 @@ def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
     converged = run_files.all_converged(runs)
     common = {"scale": scale, "converged": converged}
     paper_rows = sorted_profile(pd.DataFrame(reported["variables"]))
-    paper_inactive = int((paper_rows["mean_sigma2"] >= 0.8).sum())
+    paper_inactive = int((paper_rows["mean_sigma2"] >= INACTIVE).sum())
     rows = [
         row({"rank": ""}, "inactive_count_sigma2", reported["inactive_count"],
             [int(s["inactive_sigma2"].sum()) for s in stats], tolerance=tol["inactive_count"],
@@ -68,7 +69,7 @@ def plot_table1(frame, stats, paper_rows, paper_inactive, path) -> None:
         ax.errorbar(ranks, values.mean(0), yerr=values.std(0) if len(values) > 1 else None,
                     fmt="o", label=f"replicated (mean ± sd, {len(stats)} runs)")
         ax.plot(ranks, paper_rows[metric], "kx", label="paper, Table 1")
-        ax.axhline(0.8, color="gray", lw=0.8, ls="--")
+        ax.axhline(INACTIVE, color="gray", lw=0.8, ls="--")
         ax.set(xlabel="latent variable, sorted by Var(μ)", ylabel=label, ylim=(-0.05, 1.15))
         ax.legend(loc="center right", fontsize=8)
     count = frame.loc[frame.metric == "inactive_count_sigma2"].iloc[0]
@@ -78,15 +79,7 @@ def plot_table1(frame, stats, paper_rows, paper_inactive, path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Shared helpers of the other artifacts: runs grouped by experiment, settings, evaluation.
-
-def by_experiment(runs: list[Path]) -> dict[str, list[Path]]:
-    """Run directories grouped by experiment (results/runs/<scale>/<paper>/<experiment>/seedN)."""
-    groups: dict[str, list[Path]] = {}
-    for run in runs:
-        groups.setdefault(run.parent.name, []).append(run)
-    return groups
-
+# Shared helpers of the other artifacts: settings, evaluation.
 
 def settings(art: dict, scale: str) -> dict:
     return (art.get("scales") or {}).get(scale, {})
@@ -125,10 +118,6 @@ def image_grid(images: torch.Tensor, nrow: int) -> np.ndarray:
     from torchvision.utils import make_grid
 
     return make_grid(images, nrow=nrow, padding=2, pad_value=1.0)[0].numpy()
-
-
-def verdict_of(frame: pd.DataFrame, metric: str) -> str:
-    return str(frame.loc[frame.metric == metric, "verdict"].iloc[0])
 
 
 def first_epoch_claim(art: dict) -> bool:
@@ -247,24 +236,6 @@ def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
     plot_figure2(trajectories[0], finals[0], frame, window, out.with_suffix(".png"))
 
 
-INACTIVE = 0.8  # vaebench.latent_stats.INACTIVE_THRESHOLD, E[σ²] of an inactive variable
-
-
-def read_trajectory(run: Path) -> pd.DataFrame:
-    path = run / "trajectory.csv"
-    if not path.exists():
-        raise UserError(f"{path} is missing: the run was trained without trajectory: true; "
-                        f"delete {run} and re-run the train job")
-    return pd.read_csv(path)
-
-
-def sigma2_matrix(trajectory: pd.DataFrame) -> pd.DataFrame:
-    columns = [c for c in trajectory.columns if c.startswith("mean_sigma2_")]
-    frame = trajectory[columns]
-    frame.columns = range(len(columns))
-    return frame
-
-
 def collapse_minibatch(series: pd.Series) -> float:
     """First minibatch after which E[σ²] stays at or above the inactive threshold."""
     below = np.flatnonzero(series.to_numpy() < INACTIVE)
@@ -304,7 +275,7 @@ def plot_figure2(trajectory, final, frame, window, path) -> None:
 def table1_conv(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
     art = spec["artifacts"][name]
     reported, tol = art["reported"], art["tolerance"]
-    groups = by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     conv, dense = groups[art["conv_experiment"]], groups[art["dense_experiment"]]
     stats = [sorted_profile(run_files.latent_stats(run)) for run in conv]
     common = {"scale": scale, "converged": run_files.all_converged(conv)}
@@ -431,7 +402,7 @@ def plot_figure3(result, frame, threshold, path) -> None:
 def figure5(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
     art = spec["artifacts"][name]
     n_test = settings(art, scale).get("test_images", 10_000)
-    groups = by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     conv, dense = groups[art["conv_experiment"]], groups[art["dense_experiment"]]
     conv_nll = [reconstruction_nll(run, n_test) for run in conv]
     dense_nll = [reconstruction_nll(run, n_test) for run in dense]
@@ -479,7 +450,7 @@ def variance_law(spec: dict, name: str, scale: str, runs: list[Path], out: Path)
     art = spec["artifacts"][name]
     tol = art["tolerance"]["per_variable"]
     rows, points = [], []
-    for experiment, group in by_experiment(runs).items():
+    for experiment, group in run_files.by_experiment(runs).items():
         stats = [sorted_profile(run_files.latent_stats(run)) for run in group]
         common = {"scale": scale, "converged": run_files.all_converged(group)}
         keys = {"experiment": experiment, "latent_dim": len(stats[0])}
@@ -606,7 +577,7 @@ def sparsity_vs_latent_dim(spec: dict, name: str, scale: str, runs: list[Path],
     tol = art["tolerance"]
     source = art["reported"]["source"]
     rows, per_dim = [], {}
-    for group in by_experiment(runs).values():
+    for group in run_files.by_experiment(runs).values():
         dim = run_files.config(group[0]).arch["latent_dim"]
         inactive = [inactive_count(run) for run in group]
         nll = [reconstruction_nll(run, n_test) for run in group]

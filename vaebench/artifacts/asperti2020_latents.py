@@ -14,7 +14,7 @@ import pandas as pd
 
 from vaebench import atomic, plots
 from vaebench import runs as run_files
-from vaebench.artifacts.asperti2019 import read_trajectory, sigma2_matrix
+from vaebench.latent_stats import read_trajectory, sigma2_matrix
 from vaebench.verdict import row
 
 PAPER = "asperti2020"

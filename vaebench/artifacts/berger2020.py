@@ -22,6 +22,7 @@ import torch
 from vaebench import atomic, data, hypersphere, plots
 from vaebench import berger_eval as bev
 from vaebench import runs as run_files
+from vaebench.artifacts.common import Outcome, claim, every
 from vaebench.verdict import artifact_verdict, ordering, row
 
 
@@ -104,32 +105,17 @@ def _setting(run: Path) -> tuple[str, str]:
     return CURVE_LABELS.get(experiment, experiment), (f"{sigma:.3g}" if sigma else "learned")
 
 
-Outcome = bool | tuple[bool, bool]  # whether a claim holds, or (holds, decided) of an ordering
-
-
 def _claim(keys: dict, metric: str, reported: dict, key: str, outcome: Outcome,
            runs: list[Path], scale: str) -> dict:
-    """A claim of the paper as a row: reported is the YAML's `reported[key]` (what the paper
-    says, with its text in `reported[key + "_source"]`), replicated whether it holds here.
-    `outcome` is a bool, or (holds, decided) from verdict.ordering / _every: an ordering of
-    means within the seed noise is then `inconclusive`."""
-    holds, decided = outcome if isinstance(outcome, tuple) else (outcome, True)
-    return row(keys, metric, reported[key], [float(holds)], compare="equal", scale=scale,
-               converged=run_files.all_converged(runs), source=reported[f"{key}_source"],
-               decided=decided)
-
-
-def _every(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
-    """(every ordering holds, decided): decided when each holds beyond the seed noise, or one
-    at least fails beyond it."""
-    holds = all(h for h, _ in outcomes)
-    decided = all(d for _, d in outcomes) if holds else any(d and not h for h, d in outcomes)
-    return holds, decided
+    """common.claim with reported the YAML's `reported[key]` (what the paper says, with its text
+    in `reported[key + "_source"]`), converged when all the runs are."""
+    return claim(keys, metric, reported[key], outcome, converged=run_files.all_converged(runs),
+                 scale=scale, source=reported[f"{key}_source"])
 
 
 def _best(values: dict[str, list[float]], best: str, lower_is_better: bool) -> tuple[bool, bool]:
     """(`best` beats every other entry, decided), per-run values compared with ordering."""
-    return _every([ordering(values[best], v) if lower_is_better else ordering(v, values[best])
+    return every([ordering(values[best], v) if lower_is_better else ordering(v, values[best])
                    for e, v in values.items() if e != best])
 
 
@@ -195,7 +181,7 @@ def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
 def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
     art = spec["artifacts"][name]
     reported, tol = art["reported"], art["tolerance"]
-    groups = bev.by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     evals = _evaluate(groups, art["scales"][scale]["eval_points"])
     elbo = {e: [v["elbo_paper"] for v in values] for e, values in evals.items()}
     rows = absolute_elbo_rows(art, groups, elbo, scale, with_experiment=True)
@@ -248,7 +234,7 @@ def table1_claims(groups, elbo, scale, reported) -> list[dict]:
         _claim(keys, "LV > LS", reported, "lv_above_ls",
                ordering(elbo["ls_vae"], elbo["lv_vae"]), everything, scale),
         _claim(keys, "LS > every fixed sigma", reported, "ls_above_every_fixed",
-               _every([ordering(v, elbo["ls_vae"]) for v in fixed.values()]), everything, scale),
+               every([ordering(v, elbo["ls_vae"]) for v in fixed.values()]), everything, scale),
         _claim(keys, "best fixed sigma is 0.1", reported, "best_fixed_is_0p1",
                _best(fixed, "f_sigma_0p1", lower_is_better=False), everything, scale),
         _claim(keys, "F* < LS", reported, "f_star_below_ls",
@@ -287,7 +273,7 @@ def scatter_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Pat
     art = spec["artifacts"][name]
     sizes = art["scales"][scale]
     torch.set_num_threads(1)
-    groups = bev.by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     results = {e: [bev.scatter_run(run, **sizes) for run in group] for e, group in groups.items()}
     rows = []
     for experiment, group in groups.items():
@@ -344,7 +330,7 @@ def _figure7_claims(energy, recon, runs, scale, reported) -> list[dict]:
     return [
         _claim(keys, "reconstruction improves as sigma decreases", reported,
                "recon_improves_as_sigma_decreases",
-               _every([ordering(smaller, larger)
+               every([ordering(smaller, larger)
                        for larger, smaller in zip(errors[:-1], errors[1:], strict=True)]),
                runs, scale),
         _claim(keys, "generation best at sigma=0.1", reported, "generation_best_at_0p1",
@@ -401,7 +387,7 @@ def _dataset(run: Path) -> tuple[str, dict]:
 def curve_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
     art = spec["artifacts"][name]
     fraction = art["scales"][scale]["final_fraction"]
-    groups = bev.by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     curves = {e: [_curves(run) for run in group] for e, group in groups.items()}
     main = art["experiments"][0]
     rows = CURVE_ROWS[name](art, groups, curves, fraction, scale)
@@ -496,7 +482,7 @@ def plot_curves(name, art, frame, curves, main, path) -> None:
 def schedule(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
     art = spec["artifacts"][name]
     tol = art["tolerance"]
-    groups = bev.by_experiment(runs)
+    groups = run_files.by_experiment(runs)
     evals = _evaluate(groups, art["scales"][scale]["eval_points"])
     elbo = {e: [v["elbo_paper"] for v in values] for e, values in evals.items()}
     rows = absolute_elbo_rows(spec["artifacts"]["table1"], groups, elbo, scale,
@@ -611,7 +597,7 @@ def load_table2(runs: list[Path], settings: dict[str, str], n_test: int | None):
     """(runs, models) per Table 2 row and the first n_test test images (None: all) of the data
     set the F-VAE run trained on; one CPU thread (artifact jobs share the cores)."""
     torch.set_num_threads(1)
-    by_experiment = bev.by_experiment(runs)
+    by_experiment = run_files.by_experiment(runs)
     groups = {setting: by_experiment[e] for setting, e in settings.items()}
     models = {setting: [run_files.load_model(run) for run in group]
               for setting, group in groups.items()}

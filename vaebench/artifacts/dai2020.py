@@ -19,6 +19,7 @@ from vaebench import atomic, data, fid_runs, plots
 from vaebench import propositions as props
 from vaebench import runs as run_files
 from vaebench import spec as specs
+from vaebench.artifacts.common import claim, every, verdict_of
 from vaebench.convergence import has_plateaued
 from vaebench.verdict import ordering, row
 
@@ -82,15 +83,6 @@ def _converged(table: pd.DataFrame, variants, depths=None) -> bool:
     if depths is not None:
         picked = picked[picked.depth.isin(depths)]
     return bool(picked.converged.all())
-
-
-def _claim(keys, metric, reported, outcome: bool | tuple[bool, bool], converged: bool,
-           scale: str, source: str):
-    """An ordering's row; `outcome` is whether it holds, or (holds, decided beyond the seed
-    noise) as verdict.ordering gives it."""
-    holds, decided = outcome if isinstance(outcome, tuple) else (outcome, True)
-    return row(keys, metric, reported, [float(holds)], compare="equal", scale=scale,
-               converged=converged, source=source, decided=decided)
 
 
 def figure1_top(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
@@ -160,9 +152,9 @@ def figure1_claims(means, depths, table, reported, scale) -> list[dict]:
     each pairwise ordering is decided only beyond two standard errors of the seed noise."""
     ae = np.array([means.loc[("ae", d), "mse_mu"] for d in depths])
     best = int(ae.argmin())
-    rows = [_claim({"variant": "ae", "depth": "all"}, "ae_falls_then_rises",
-                   reported["ae_falls_then_rises"], 0 < best < len(depths) - 1,
-                   _converged(table, ["ae"]), scale, reported["ae_falls_then_rises_source"])]
+    rows = [claim({"variant": "ae", "depth": "all"}, "ae_falls_then_rises",
+                  reported["ae_falls_then_rises"], 0 < best < len(depths) - 1,
+                  _converged(table, ["ae"]), scale, reported["ae_falls_then_rises_source"])]
 
     def above(variant, metric, other, other_metric="mse_mu"):
         """Per depth: (variant's error above other's, decided)."""
@@ -170,35 +162,27 @@ def figure1_claims(means, depths, table, reported, scale) -> list[dict]:
                 for d in depths]
 
     for depth, outcome in zip(depths, above("vae", "mse_mu", "ae"), strict=True):
-        rows.append(_claim({"variant": "vae", "depth": depth}, "vae_above_ae",
-                           reported["vae_above_ae"], outcome,
-                           _converged(table, ["ae", "vae"], [depth]), scale,
-                           reported["vae_above_ae_source"]))
+        rows.append(claim({"variant": "vae", "depth": depth}, "vae_above_ae",
+                          reported["vae_above_ae"], outcome,
+                          _converged(table, ["ae", "vae"], [depth]), scale,
+                          reported["vae_above_ae_source"]))
     for metric in ("mse_mu", "mse_sample"):
-        rows.append(_claim({"variant": "vae", "depth": "all"}, f"vae_above_ae_every_depth_{metric}",
-                           reported["vae_above_ae"], every(above("vae", metric, "ae")),
-                           _converged(table, ["ae", "vae"]), scale,
-                           reported["vae_above_ae_source"]))
+        rows.append(claim({"variant": "vae", "depth": "all"}, f"vae_above_ae_every_depth_{metric}",
+                          reported["vae_above_ae"], every(above("vae", metric, "ae")),
+                          _converged(table, ["ae", "vae"]), scale,
+                          reported["vae_above_ae_source"]))
     helps = [ordering(_values(table, "vae_warm", d, "mse_mu"), _values(table, "vae", d, "mse_mu"))
              for d in depths]
-    rows.append(_claim({"variant": "vae_warm", "depth": "all"}, "warm_start_helps_most_depths",
-                       reported["warm_start_helps"], most(helps),
-                       _converged(table, ["vae", "vae_warm"]), scale,
-                       reported["warm_start_source"]))
-    rows.append(_claim({"variant": "vae_warm", "depth": "all"}, "warm_start_still_above_ae",
-                       reported["warm_start_still_above_ae"],
-                       every(above("vae_warm", "mse_mu", "ae")),
-                       _converged(table, ["ae", "vae_warm"]), scale,
-                       reported["warm_start_source"]))
+    rows.append(claim({"variant": "vae_warm", "depth": "all"}, "warm_start_helps_most_depths",
+                      reported["warm_start_helps"], most(helps),
+                      _converged(table, ["vae", "vae_warm"]), scale,
+                      reported["warm_start_source"]))
+    rows.append(claim({"variant": "vae_warm", "depth": "all"}, "warm_start_still_above_ae",
+                      reported["warm_start_still_above_ae"],
+                      every(above("vae_warm", "mse_mu", "ae")),
+                      _converged(table, ["ae", "vae_warm"]), scale,
+                      reported["warm_start_source"]))
     return rows
-
-
-def every(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
-    """(an ordering holds at every depth, decided): decided when it holds at every depth beyond
-    the noise, or fails beyond the noise at one depth at least."""
-    holds = all(h for h, _ in outcomes)
-    decided = all(d for _, d in outcomes) if holds else any(d and not h for h, d in outcomes)
-    return holds, decided
 
 
 def most(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
@@ -210,10 +194,6 @@ def most(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
     if holds:
         return True, for_it > len(outcomes) / 2
     return False, against >= len(outcomes) / 2  # "not a majority" needs half decided against
-
-
-def _verdict(frame: pd.DataFrame, metric: str) -> str:
-    return frame.loc[frame.metric == metric, "verdict"].iloc[0]
 
 
 def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
@@ -231,7 +211,7 @@ def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
     not_converged = int((~table.converged).sum())
     ax.text(0.01, 0.01, f"{not_converged} of {len(table)} runs had not plateaued",
             transform=ax.transAxes, fontsize=7, va="bottom")
-    verdicts = ", ".join(f"{short} {_verdict(frame, metric)}" for short, metric in (
+    verdicts = ", ".join(f"{short} {verdict_of(frame, metric)}" for short, metric in (
         ("AE falls-then-rises", "ae_falls_then_rises"),
         ("VAE>AE", "vae_above_ae_every_depth_mse_mu"),
         ("warm helps", "warm_start_helps_most_depths")))
@@ -272,22 +252,22 @@ def learned_gamma_vs_depth(spec: dict, name: str, scale: str, runs: list[Path],
                         scale=scale, converged=ok, source="figure1_top AE runs"))
         rows.append(row(keys, "inactive_count", None, vae.inactive.tolist(), scale=scale,
                         converged=ok, source="latent_stats.csv, E[σ²] ≥ 0.8"))
-        rows.append(_claim(keys, "gamma_at_least_ae_error", reported["gamma_at_least_ae_error"],
-                           float(vae.gamma.mean()) >= ae_error, ok, scale,
-                           reported["gamma_at_least_ae_error_source"]))
+        rows.append(claim(keys, "gamma_at_least_ae_error", reported["gamma_at_least_ae_error"],
+                          float(vae.gamma.mean()) >= ae_error, ok, scale,
+                          reported["gamma_at_least_ae_error_source"]))
         ratio = float((vae.gamma / vae.mse_sample).mean())
-        rows.append(_claim(keys, "gamma_equals_stochastic_error",
-                           reported["gamma_equals_stochastic_error"],
-                           abs(ratio - 1) <= tol["gamma_equals_stochastic_error"], ok, scale,
-                           reported["gamma_equals_stochastic_error_source"]))
+        rows.append(claim(keys, "gamma_equals_stochastic_error",
+                          reported["gamma_equals_stochastic_error"],
+                          abs(ratio - 1) <= tol["gamma_equals_stochastic_error"], ok, scale,
+                          reported["gamma_equals_stochastic_error_source"]))
     vae = table[table.variant == "vae"]
     rho = vae.gamma.rank().corr(vae.inactive.rank())
     rows.append(row({"depth": "all"}, "spearman_gamma_inactive", None, [rho], scale=scale,
                     converged=_converged(table, ["vae"]), source="our measure"))
-    rows.append(_claim({"depth": "all"}, "collapse_grows_with_gamma",
-                       reported["collapse_grows_with_gamma"], bool(rho > 0),
-                       _converged(table, ["vae"]), scale,
-                       reported["collapse_grows_with_gamma_source"]))
+    rows.append(claim({"depth": "all"}, "collapse_grows_with_gamma",
+                      reported["collapse_grows_with_gamma"], bool(rho > 0),
+                      _converged(table, ["vae"]), scale,
+                      reported["collapse_grows_with_gamma_source"]))
     frame = pd.DataFrame(rows)
     atomic.write_csv(out, frame)
     plot_learned_gamma(table, frame, scale, out.with_suffix(".png"))
@@ -310,7 +290,7 @@ def plot_learned_gamma(table, frame, scale, path) -> None:
     rho = frame.loc[frame.metric == "spearman_gamma_inactive", "replicated"].iloc[0]
     ax_count.set(xlabel="learned γ", ylabel="inactive latent variables (E[σ²] ≥ 0.8) of 64",
                  title=f"collapse vs γ, one point per run (Spearman ρ = {rho:.2f})")
-    verdict = _verdict(frame, "collapse_grows_with_gamma")
+    verdict = verdict_of(frame, "collapse_grows_with_gamma")
     fig.suptitle(f"Learned γ vs depth, fully-connected VAE on Fashion-MNIST ({scale}): "
                  f"collapse grows with γ — {verdict}", fontsize=10)
     plots.save(fig, path)
@@ -325,9 +305,11 @@ def _plateaued(trace: torch.Tensor) -> list[bool]:
 
 
 def _plateaued_noisy(trace: torch.Tensor, window: float = 0.1, rtol: float = 0.02) -> list[bool]:
-    """The same rule for Monte-Carlo energies: the mean of the last window differs from the mean
-    of the window before by less than rtol of the total improvement, or by less than three
-    standard errors (a trend that noise cannot tell from none)."""
+    """A rule of its own for Monte-Carlo energies, not vaebench.convergence's line fit (the two
+    disagree on short or noisy traces, so this is no copy of has_plateaued): the mean of the last
+    window differs from the mean of the window before by less than rtol of the total
+    improvement, or by less than three standard errors (a trend that noise cannot tell from
+    none)."""
     k = max(3, math.ceil(window * trace.shape[0]))
     if trace.shape[0] < 2 * k + 1:
         return [False] * trace.shape[1]
@@ -404,16 +386,16 @@ def proposition1_rows(art: dict, result: dict, scale: str) -> list[dict]:
         reported["collapsed_local_minimum_affine"]
     rows = [
         row(keys, "collapsed_gradient_norm", None, [result["grad"]], source="", **exact),
-        _claim(keys, "collapsed_is_stationary", reported["collapsed_stationary"],
-               result["grad"] <= tol["gradient_norm"], True, scale, reported["source"]),
+        claim(keys, "collapsed_is_stationary", reported["collapsed_stationary"],
+              result["grad"] <= tol["gradient_norm"], True, scale, reported["source"]),
         row(keys, "collapsed_hessian_min_eigenvalue", None, [result["hessian_min"]], **exact),
-        _claim(keys, "collapsed_is_local_minimum", expected, is_local_min, near_ok, scale,
-               reported["source"]),
+        claim(keys, "collapsed_is_local_minimum", expected, is_local_min, near_ok, scale,
+              reported["source"]),
         row(keys, "energy_collapsed", None, [result["e_collapsed"]], **exact),
         row(keys, "energy_perfect_at_gamma_floor", None, [result["e_perfect"]], **exact),
-        _claim(keys, "perfect_reconstruction_is_lower", reported["perfect_is_lower"],
-               result["e_perfect"] < result["e_collapsed"] and result["perfect_mse"] < 1e-20,
-               True, scale, reported["source"]),
+        claim(keys, "perfect_reconstruction_is_lower", reported["perfect_is_lower"],
+              result["e_perfect"] < result["e_collapsed"] and result["perfect_mse"] < 1e-20,
+              True, scale, reported["source"]),
     ]
     for init in ("near_collapse", "random"):
         picked = [(o, ok) for o, ok, i in zip(result["outcomes"], result["plateaued"],
@@ -510,20 +492,20 @@ def proposition2_rows(art: dict, sweep: pd.DataFrame, scale: str) -> list[dict]:
     beyond = sweep[sweep.gamma > top]
     keys = {"gamma": "all"}
     rows += [
-        _claim({**keys, "decoder": "affine"}, "matches_closed_form",
-               reported["affine_matches_closed_form"],
-               bool((sweep.affine == sweep.closed_form).all()), all_affine, scale,
-               reported["source"]),
-        _claim({**keys, "decoder": "affine"}, "zero_active_at_finite_gamma",
-               reported["zero_at_finite_gamma"], len(beyond) > 0 and (beyond.affine == 0).all(),
-               all_affine, scale, reported["source"]),
-        _claim({**keys, "decoder": "mlp"}, "zero_active_at_finite_gamma",
-               reported["zero_at_finite_gamma"], bool((sweep.mlp == 0).any()), all_mlp, scale,
-               reported["source"]),
-        _claim({**keys, "decoder": "mlp"}, "non_increasing_in_gamma",
-               reported["nonlinear_non_increasing"],
-               bool((np.diff(sweep.sort_values("gamma").mlp.to_numpy()) <= 0).all()), all_mlp,
-               scale, reported["source"]),
+        claim({**keys, "decoder": "affine"}, "matches_closed_form",
+              reported["affine_matches_closed_form"],
+              bool((sweep.affine == sweep.closed_form).all()), all_affine, scale,
+              reported["source"]),
+        claim({**keys, "decoder": "affine"}, "zero_active_at_finite_gamma",
+              reported["zero_at_finite_gamma"], len(beyond) > 0 and (beyond.affine == 0).all(),
+              all_affine, scale, reported["source"]),
+        claim({**keys, "decoder": "mlp"}, "zero_active_at_finite_gamma",
+              reported["zero_at_finite_gamma"], bool((sweep.mlp == 0).any()), all_mlp, scale,
+              reported["source"]),
+        claim({**keys, "decoder": "mlp"}, "non_increasing_in_gamma",
+              reported["nonlinear_non_increasing"],
+              bool((np.diff(sweep.sort_values("gamma").mlp.to_numpy()) <= 0).all()), all_mlp,
+              scale, reported["source"]),
     ]
     zero = sweep[sweep.mlp == 0].gamma
     rows.append(row({**keys, "decoder": "mlp"}, "smallest_gamma_with_zero_active", None,
