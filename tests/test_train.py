@@ -289,3 +289,18 @@ def test_keras_glorot_init_gives_glorot_kernels_and_zero_biases(tiny_config):
         "keras_glorot")
     with pytest.raises(UserError, match="init must be torch or keras_glorot"):
         TrainConfig.from_dict({**tiny_config, "init": "he"})
+
+
+def test_a_run_records_the_code_that_trained_it(tiny_config, tmp_path, monkeypatch):
+    # A checkout that moves to another commit while a run trains: the run names the commit it
+    # started at (the code Python had loaded), and the one at its end beside it.
+    from vaebench import provenance
+    from vaebench import train as train_module
+    from vaebench.config import TrainConfig
+
+    states = iter([{"commit": "a" * 40, "tree_clean": True}])
+    monkeypatch.setattr(provenance, "code_state",
+                        lambda: next(states, {"commit": "b" * 40, "tree_clean": True}))
+    done = train_module.train(TrainConfig.from_dict({**tiny_config, "epochs": 1}), tmp_path / "r",
+                              progress=False)
+    assert done["code"]["commit"] == "a" * 40 and done["code_at_end"]["commit"] == "b" * 40

@@ -304,8 +304,11 @@ def resume_if_possible(run: Run, out_dir: Path, restart_if_changed: bool = False
     run.load_state(state)
 
 
-def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float) -> dict:
-    """Evaluation and every output file; done.json last."""
+def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float,
+                  code: dict | None = None) -> dict:
+    """Evaluation and every output file; done.json last. `code`: the code state when this
+    process started training; a checkout that moved to another commit during the run shows as
+    `code_at_end` beside it (the record's commit is the one that trained)."""
     cfg = run.cfg
     frame = pd.DataFrame(run.metrics)
     atomic.write_csv(out_dir / "metrics.csv", frame)
@@ -328,6 +331,8 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float)
         "threads": torch.get_num_threads(), "n_eval": len(eval_data),
         "data": data_used(cfg, len(eval_data)), **provenance.stamp(),
     }
+    if code is not None and code != done["code"]:
+        done["code"], done["code_at_end"] = code, done["code"]
     atomic.write_json(out_dir / "done.json", done)
     return done
 
@@ -438,6 +443,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     if prepare is not None:
         prepare(run)
     show = sys.stderr.isatty() if progress is None else progress
+    code = provenance.code_state()  # the code that trains, read before it does (see outputs)
     started = time.perf_counter()
     target = planned_epochs(cfg, [row["loss"] for row in run.metrics])
     bar = tqdm(total=target, initial=run.epoch, disable=not show, unit="epoch")
@@ -457,4 +463,4 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
         if run.epoch % cfg.checkpoint_every == 0 or run.epoch == target:
             save_checkpoint(run, out_dir)
     bar.close()
-    return write_outputs(run, batches.eval_data, out_dir, time.perf_counter() - started)
+    return write_outputs(run, batches.eval_data, out_dir, time.perf_counter() - started, code)
