@@ -49,7 +49,7 @@ def run(spec: dict, experiment: str, scale: str, cfg: TrainConfig, out: str | Pa
     source_done = run_files.done(source)
     done = {"procedure": name, "settings": settings(spec, experiment, scale),
             "source": source.as_posix(), "epochs": int(steps.step.max()),
-            "final_loss": float("nan"), "converged": bool(source_done["converged"]),
+            "final_loss": None, "converged": bool(source_done["converged"]),
             "wall_seconds": time.monotonic() - started, "data": source_done.get("data"),
             **provenance.stamp()}
     atomic.write_json(out / "done.json", done)
