@@ -108,13 +108,17 @@ def artifact_inputs(wildcards):
     spec = SPECS[wildcards.paper]
     runs = vb_present.present_runs(spec, wildcards.artifact, SCALE, root=DATA_ROOT,
                                    fetchable=fetchable)
-    read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
-            if not d.startswith(vb_data.STANDIN_PREFIX)]
     under = [str(vb_alt.artifact_csv("results", wildcards.paper, wildcards.artifact, name))
              for name in vb_alt.of_artifact(spec, wildcards.artifact)]
-    return ([str(run / "done.json") for run in runs]
-            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read
+    return ([str(run / "done.json") for run in runs] + references_and_data(spec, wildcards.artifact)
             + vb_spec.artifacts_read(spec, wildcards.artifact) + under)
+
+
+def references_and_data(spec, artifact):
+    """The FID reference statistics an artifact compares with and the datasets it reads."""
+    read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, artifact, SCALE)
+            if not d.startswith(vb_data.STANDIN_PREFIX)]
+    return vb_spec.fid_references(spec, artifact, SCALE) + read
 
 
 def alternative_inputs(wildcards):
@@ -129,10 +133,7 @@ def alternative_inputs(wildcards):
     runs = vb_alt.run_dirs(spec, vb_present.present_runs(spec, wildcards.artifact, SCALE,
                                                          root=DATA_ROOT, fetchable=fetchable),
                            wildcards.alternative)
-    read = [f"results/data/{d}.json" for d in vb_spec.artifact_data(spec, wildcards.artifact, SCALE)
-            if not d.startswith(vb_data.STANDIN_PREFIX)]
-    return ([str(run / "done.json") for run in runs]
-            + vb_spec.fid_references(spec, wildcards.artifact, SCALE) + read)
+    return [str(run / "done.json") for run in runs] + references_and_data(spec, wildcards.artifact)
 
 
 def dataset_inputs(wildcards):
