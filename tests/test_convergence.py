@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from vaebench import runs as run_files
-from vaebench.convergence import has_plateaued, plateau_ratio, window_fall
+from vaebench.convergence import count_settled, has_plateaued, plateau_ratio, window_fall
 
 
 def decay(n: int, rate: float, noise: float = 0.0, seed: int = 0) -> list[float]:
@@ -70,3 +70,35 @@ def test_the_line_is_fitted_through_five_epochs_at_least():
     assert not has_plateaued(losses, window=0.1, rtol=0.02)
     assert has_plateaued(losses + [40.5] * 3, window=0.1, rtol=0.02)
     assert not has_plateaued([3.0, 2.0, 2.0, 2.0, 2.0], window=0.1, rtol=0.5)  # no 5 after 1st
+
+
+def test_a_count_has_settled_only_when_its_last_epochs_agree():
+    assert count_settled([13, 0, 3, 4, 6, 6, 6, 6, 6])
+    assert not count_settled([13, 0, 3, 6, 6, 6, 6, 5])  # a latent switched in the last epoch
+    assert not count_settled([6, 6, 6, 6, 6])  # five epochs with nothing before them
+
+
+def test_a_count_claim_is_judged_on_the_count_not_the_loss(tiny_config, tmp_path):
+    from vaebench.config import TrainConfig
+    from vaebench.latent_stats import inactive_per_epoch, read_trajectory
+    from vaebench.train import train
+
+    run = tmp_path / "run"
+    train(TrainConfig.from_dict({**tiny_config, "epochs": 7, "trajectory": True}), run,
+          progress=False)
+    counts = inactive_per_epoch(read_trajectory(run), 7)
+    assert len(counts) == 7 and all(0 <= c <= 4 for c in counts)
+    settled, rule = run_files.counts_converged([run])
+    assert settled is count_settled(counts) and "inactive count unchanged" in rule
+    # every latent informative for six epochs, then all four back at the prior: unsettled
+    trajectory = read_trajectory(run)
+    sigma2 = [c for c in trajectory.columns if c.startswith("mean_sigma2_")]
+    last_epoch = len(trajectory) * 6 // 7
+    trajectory[sigma2] = 0.1
+    trajectory.loc[last_epoch:, sigma2] = 1.0
+    trajectory.to_csv(run / "trajectory.csv", index=False)
+    assert inactive_per_epoch(read_trajectory(run), 7) == [0] * 6 + [4]
+    assert not run_files.counts_converged([run])[0]
+    trajectory.loc[last_epoch:, sigma2] = 0.1
+    trajectory.to_csv(run / "trajectory.csv", index=False)
+    assert run_files.counts_converged([run])[0]

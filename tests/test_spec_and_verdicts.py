@@ -2,6 +2,7 @@
 
 import math
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -150,3 +151,32 @@ def test_an_ordering_is_decided_only_beyond_two_standard_errors():
                **common)["verdict"] == "not-converged"
     assert row({}, "claim", True, [1.0], converged=True, **common)["verdict"] == \
         "qualitative-match"
+
+
+def test_a_papers_inconsistency_is_shown_on_the_rows_it_touches():
+    from vaebench import inconsistencies
+
+    spec = specs.load_spec("asperti2020")
+    frame = pd.DataFrame({"lr": ["5e-05", "0.0001", "0.0001", "all"],
+                          "metric": ["GEN-2", "GEN-2", "inactive", "GEN-2"]})
+    notes = inconsistencies.annotate(frame, spec, "table5")[inconsistencies.COLUMN]
+    assert notes[0] == "" and notes[3] == ""  # another rate, and the claims' row
+    assert "68.8" in notes[1] and "69.8" in notes[1] and "17 inactive" in notes[2]
+    untouched = pd.DataFrame({"metric": ["GEN-2"]})
+    assert inconsistencies.COLUMN not in inconsistencies.annotate(untouched, spec, "figure5")
+
+
+def test_an_inconsistency_must_name_a_defined_artifact_and_its_metrics(tmp_path):
+    from vaebench import inconsistencies
+
+    spec = {"artifacts": {"table5": {}}}
+    entry = {"what": "w", "says": "s", "reading": "r", "rows": [{"artifact": "table9",
+                                                                 "metrics": ["GEN-2"]}]}
+    with pytest.raises(UserError, match="table9"):
+        inconsistencies.validate({**spec, "inconsistencies": [entry]}, "p.yaml")
+    entry["rows"] = [{"artifact": "table5"}]
+    with pytest.raises(UserError, match="metrics"):
+        inconsistencies.validate({**spec, "inconsistencies": [entry]}, "p.yaml")
+    with pytest.raises(UserError, match="reading"):
+        inconsistencies.validate({**spec, "inconsistencies": [{"what": "w", "says": "s",
+                                                               "rows": []}]}, "p.yaml")

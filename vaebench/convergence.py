@@ -51,6 +51,17 @@ def has_plateaued(losses: list[float], window: float, rtol: float, min_epochs: i
     return bool(plateau_ratio(losses, window) < rtol or abs(fall) <= NOISE_STANDARD_ERRORS * se)
 
 
+def count_settled(counts: list[int], points: int = MIN_WINDOW_POINTS) -> bool:
+    """A count read by a claim (e.g. inactive latents per epoch) has settled when its last
+    `points` epochs all give the same value, after at least one epoch before them: a loss can
+    still fall by a sliver while the count moves, or plateau while a latent switches."""
+    return len(counts) > points and len(set(counts[-points:])) == 1
+
+
+def count_rule_text(points: int = MIN_WINDOW_POINTS) -> str:
+    return f"inactive count unchanged over the last {points} epochs"
+
+
 def rule_text(window: float, rtol: float) -> str:
     return (f"least-squares fall over the last {window:.0%} of epochs (at least "
             f"{MIN_WINDOW_POINTS}) < {rtol} of the total improvement, or within "

@@ -78,3 +78,15 @@ def sigma2_matrix(trajectory: pd.DataFrame) -> pd.DataFrame:
     frame = trajectory[columns]
     frame.columns = range(len(columns))
     return frame
+
+
+def inactive_per_epoch(trajectory: pd.DataFrame, epochs: int,
+                       threshold: float = INACTIVE_THRESHOLD) -> list[int]:
+    """Inactive variables after each epoch, from a trajectory that logged every minibatch of
+    `epochs` epochs: E[σ_j²] averaged over the epoch's minibatches, at or above `threshold`."""
+    sigma2 = sigma2_matrix(trajectory)
+    per_epoch = len(sigma2) // epochs
+    if per_epoch == 0:
+        raise UserError(f"a trajectory of {len(sigma2)} minibatches cannot cover {epochs} epochs")
+    means = [sigma2.iloc[e * per_epoch:(e + 1) * per_epoch].mean() for e in range(epochs)]
+    return [int((m >= threshold).sum()) for m in means]

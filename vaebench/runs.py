@@ -7,8 +7,9 @@ import pandas as pd
 import torch
 import yaml
 
-from vaebench.convergence import has_plateaued, rule_text
+from vaebench.convergence import count_rule_text, count_settled, has_plateaued, rule_text
 from vaebench.errors import UserError
+from vaebench.latent_stats import inactive_per_epoch, read_trajectory
 
 
 def snapshot_name(epoch: int) -> str:
@@ -39,6 +40,29 @@ def metrics(run: Path) -> pd.DataFrame:
 
 def all_converged(runs: list[Path]) -> bool:
     return all(done(run)["converged"] for run in runs)
+
+
+def counts_converged(runs: list[Path]) -> tuple[bool, str]:
+    """(converged, rule) for a claim that reads the inactive count: every run's count settled
+    over its last epochs (from its per-minibatch trajectory), or, for runs trained without one,
+    the loss rule of `done`."""
+    settled, rules = [], set()
+    for run in runs:
+        cfg = config(run) if (Path(run) / "config.yaml").exists() else None
+        if cfg is not None and cfg.trajectory:
+            epochs = len(metrics(run))
+            logged = min(epochs, cfg.trajectory_epochs or epochs)
+            counts = inactive_per_epoch(read_trajectory(Path(run)), logged)
+            final = int(latent_stats(run)["inactive_sigma2"].sum())
+            # a trajectory kept for the first epochs only: the count must also be the same at
+            # the end (over the whole training set) as after the last logged epoch
+            settled.append(count_settled(counts) and (logged == epochs or counts[-1] == final))
+            rules.add(count_rule_text() if logged == epochs else
+                      f"{count_rule_text()} logged (of {epochs}) and the same at the end")
+        else:
+            settled.append(done(run)["converged"])
+            rules.add("loss plateau (the runs logged no per-epoch latent statistics)")
+    return all(settled), "; ".join(sorted(rules))
 
 
 def config(run: Path):

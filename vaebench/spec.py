@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from vaebench import inconsistencies
 from vaebench.config import TrainConfig
 from vaebench.errors import UserError
 
@@ -96,6 +97,7 @@ def validate_spec(spec, path) -> None:
                                                     or isinstance(definition.get("scales"), dict)):
             fail(f"alternative '{alternative}' needs set: {{<training option>: <value>}} or "
                  f"scales: {{<scale>: {{...}}}}")
+    inconsistencies.validate(spec, path)
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:

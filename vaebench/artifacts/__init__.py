@@ -11,7 +11,7 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import alternatives, atomic, data_present, provenance, table_html
+from vaebench import alternatives, atomic, data_present, inconsistencies, provenance, table_html
 from vaebench import spec as specs
 from vaebench.errors import UserError
 from vaebench.verdict import read_artifact_csv
@@ -61,6 +61,8 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     if alternative is not None:
         return out
     add_sensitivity(spec, name, out, results)
+    if inconsistencies.of_artifact(spec, name):
+        atomic.write_csv(out, inconsistencies.annotate(read_artifact_csv(out), spec, name))
     table_html.write(out, table_file(out), f"{paper} {name}: reported vs replicated ({scale})")
     # written last: the record reads the commit and machine an artifact was built at from here
     atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
