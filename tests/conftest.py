@@ -56,9 +56,8 @@ def build_with_alternatives(paper: str, name: str, scale: str, runs_root: Path,
     `robust` wherever a verdict exists."""
     import shutil
 
-    from vaebench import alternatives
-    from vaebench import spec as specs
     from vaebench.artifacts import build
+    from vaebench.spec import alternatives, specs
 
     spec = specs.load_spec(paper)
     for alternative in alternatives.of_artifact(spec, name):

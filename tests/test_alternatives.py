@@ -7,11 +7,10 @@ import pytest
 import yaml
 
 from tests.test_spec_and_verdicts import _toy_with_grid, write_spec
-from vaebench import alternatives
-from vaebench import spec as specs
 from vaebench.artifacts import add_sensitivity
 from vaebench.errors import UserError
-from vaebench.verdict import row
+from vaebench.eval.verdict import row
+from vaebench.spec import alternatives, specs
 
 
 def frame_of(verdicts: dict[tuple, str]) -> pd.DataFrame:

@@ -7,9 +7,9 @@ import torch
 from tests.conftest import build_with_alternatives
 from vaebench import atomic
 from vaebench.artifacts import build
-from vaebench.latent_stats import statistics_from_moments
-from vaebench.summary import write_summary
-from vaebench.verdict import CONTRACT
+from vaebench.eval.verdict import CONTRACT
+from vaebench.record.summary import write_summary
+from vaebench.train.latent_stats import statistics_from_moments
 
 
 def fake_run(run_dir, n_inactive: int, converged: bool, seed: int):
@@ -86,7 +86,7 @@ def test_summary_lists_built_and_skipped_artifacts(tmp_path):
 
 
 def test_na_verdicts_survive_a_round_trip(tmp_path):
-    from vaebench.verdict import read_artifact_csv, row
+    from vaebench.eval.verdict import read_artifact_csv, row
 
     frame = pd.DataFrame([row({}, "m", None, [1.0], scale="quick", converged=True)])
     frame.to_csv(tmp_path / "a.csv", index=False)

@@ -9,14 +9,14 @@ import torch
 
 from tests.conftest import build_with_alternatives
 from vaebench import atomic
-from vaebench import noise_injection as ni
-from vaebench import runs as run_files
 from vaebench.artifacts import build
-from vaebench.config import TrainConfig
-from vaebench.latent_stats import statistics_from_moments
+from vaebench.artifacts.asperti2019 import noise_injection as ni
+from vaebench.eval.verdict import CONTRACT
 from vaebench.models import build_model
-from vaebench.train import train
-from vaebench.verdict import CONTRACT
+from vaebench.train import runs as run_files
+from vaebench.train.config import TrainConfig
+from vaebench.train.latent_stats import statistics_from_moments
+from vaebench.train.loop import train
 
 PAPER = "asperti2019"
 
@@ -97,8 +97,8 @@ def test_noise_procedure_resumes_from_its_steps(standin_run, tmp_path):
 def test_the_procedure_is_a_run_with_its_own_done_json(standin_run, tmp_path):
     # Fig. 7's procedure runs in its own training job (experiment figure7_noise): steps.csv and
     # done.json in its run directory, the provenance of every run, skipped once done.
-    from vaebench import procedures
-    from vaebench import spec as specs
+    from vaebench.artifacts import procedures
+    from vaebench.spec import specs
 
     mark_inactive(standin_run, [False, False, True, True])
     spec = specs.load_spec(PAPER)

@@ -10,23 +10,22 @@ import torch
 from scipy.linalg import sqrtm
 
 from tests.test_fid_reference import MeanPool
-from vaebench import data, jpeg
-from vaebench import latent_normalisation as norm
-from vaebench import spec as specs
-from vaebench.artifacts import (
-    asperti2020,
-    asperti2020_latents,
-    asperti2020_lr,
-    asperti2020_training,
-    build,
-)
-from vaebench.config import TrainConfig
+from vaebench.artifacts import build
+from vaebench.artifacts.asperti2020 import latents as asperti2020_latents
+from vaebench.artifacts.asperti2020 import lr as asperti2020_lr
+from vaebench.artifacts.asperti2020 import training as asperti2020_training
+from vaebench.artifacts.asperti2020 import two_stage as asperti2020
+from vaebench.data import datasets as data
+from vaebench.data import jpeg
 from vaebench.errors import UserError
-from vaebench.fid_lowrank import frechet_distance_lowrank
-from vaebench.fid_reference import compute_reference
+from vaebench.eval import latent_normalisation as norm
+from vaebench.eval.fid_lowrank import frechet_distance_lowrank
+from vaebench.eval.fid_reference import compute_reference
+from vaebench.eval.verdict import read_artifact_csv, row
 from vaebench.models import build_model
-from vaebench.train import lr_at, train
-from vaebench.verdict import read_artifact_csv, row
+from vaebench.spec import specs
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import lr_at, train
 
 
 def stage1_config(**extra) -> dict:
@@ -96,7 +95,7 @@ def test_second_stage_trains_on_the_first_stage_codes(tmp_path):
     second = tmp_path / "stage2"
     done = train(TrainConfig.from_dict(stage2_config(first)), second, progress=False)
     assert done["epochs"] == 2
-    from vaebench import latent_codes, runs
+    from vaebench.train import latent_codes, runs
 
     mu, sd = latent_codes.posterior(str(first))
     model, _, _ = runs.load_model(first)
@@ -327,7 +326,7 @@ def test_second_stage_reads_a_snapshot_of_the_first(tmp_path):
           progress=False)
     assert (first / "snapshots" / "epoch1.pt").exists()
     assert (first / "snapshots" / "epoch2.pt").exists()
-    from vaebench import latent_codes
+    from vaebench.train import latent_codes
 
     final, _ = latent_codes.posterior(str(first))
     assert torch.equal(latent_codes.posterior(str(first), 2)[0], final)

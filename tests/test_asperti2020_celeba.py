@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from tests.test_celeba import _write_tree
-from vaebench import celeba
-from vaebench import spec as specs
-from vaebench.artifacts.asperti2020_celeba import figure7, high_frequency_fraction
+from vaebench.artifacts.asperti2020.celeba import figure7, high_frequency_fraction
+from vaebench.data import celeba
+from vaebench.spec import specs
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ import pytest
 import torch
 
 from tests.test_fid_reference import MeanPool
-from vaebench import fid_reference
-from vaebench import spec as specs
-from vaebench.artifacts import asperti2020
-from vaebench.artifacts import asperti2020_celeba_tables as tables
-from vaebench.config import TrainConfig
+from vaebench.artifacts.asperti2020 import celeba_tables as tables
+from vaebench.artifacts.asperti2020 import two_stage as asperti2020
 from vaebench.errors import UserError
-from vaebench.fid_reference import compute_reference
+from vaebench.eval import fid_reference
+from vaebench.eval.fid_reference import compute_reference
+from vaebench.eval.verdict import read_artifact_csv
 from vaebench.models import build_model
-from vaebench.train import l2_penalty, l2_terms, train
-from vaebench.verdict import read_artifact_csv
+from vaebench.spec import specs
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import l2_penalty, l2_terms, train
 
 
 def tiny_resnet(**arch):

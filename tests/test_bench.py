@@ -5,8 +5,9 @@ inherit their base case, ratios pair the right rows. Speed itself is only measur
 import pandas as pd
 import torch
 
-from vaebench import bench, data, standard_recipe
-from vaebench.config import TrainConfig
+from vaebench.data import datasets as data
+from vaebench.perf import bench, standard_recipe
+from vaebench.train.config import TrainConfig
 
 
 def test_standard_recipe_serves_the_same_images_as_vaebench():

@@ -8,14 +8,14 @@ import pytest
 import torch
 from torch import nn
 
-from vaebench import berger_eval as bev
-from vaebench import data
-from vaebench import spec as specs
-from vaebench.artifacts import berger2020
-from vaebench.likelihoods import build_likelihood
+from vaebench.artifacts.berger2020 import builders as berger2020
+from vaebench.artifacts.berger2020 import evaluation as bev
+from vaebench.data import datasets as data
+from vaebench.eval.verdict import CONTRACT, read_artifact_csv, row
 from vaebench.models import build_model
-from vaebench.train import train
-from vaebench.verdict import CONTRACT, read_artifact_csv, row
+from vaebench.models.likelihoods import build_likelihood
+from vaebench.spec import specs
+from vaebench.train.loop import train
 
 CURVE = {"amplitude": 0.5, "frequency": 1.5, "noise": [0.04, 0.01, 0.1]}
 TINY = {"arch": {"latent_dim": 2, "width": 8, "blocks": 1}, "epochs": 1, "steps_per_epoch": 3,

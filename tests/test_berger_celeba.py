@@ -11,15 +11,17 @@ import torch
 from torch import nn
 
 from tests.conftest import copy_workflow
-from vaebench import berger_eval as bev
-from vaebench import spec as specs
-from vaebench.artifacts import berger2020, berger2020_celeba, build
+from vaebench.artifacts import build
+from vaebench.artifacts.berger2020 import builders as berger2020
+from vaebench.artifacts.berger2020 import celeba as berger2020_celeba
+from vaebench.artifacts.berger2020 import evaluation as bev
 from vaebench.errors import UserError
-from vaebench.likelihoods import build_likelihood
+from vaebench.eval.verdict import CONTRACT, read_artifact_csv
 from vaebench.models import build_model
 from vaebench.models.conv_berger import ConvResidualBlock
-from vaebench.train import train
-from vaebench.verdict import CONTRACT, read_artifact_csv
+from vaebench.models.likelihoods import build_likelihood
+from vaebench.spec import specs
+from vaebench.train.loop import train
 
 PAPER = "berger2020"
 

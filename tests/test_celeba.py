@@ -8,8 +8,9 @@ import torch
 from PIL import Image
 
 from tests.conftest import copy_workflow, shared_data_root
-from vaebench import celeba, data
 from vaebench.cli import main
+from vaebench.data import celeba
+from vaebench.data import datasets as data
 from vaebench.errors import UserError
 
 WIDTH, HEIGHT = celeba.ALIGNED_WH

@@ -4,8 +4,8 @@ import json
 
 import numpy as np
 
-from vaebench import runs as run_files
-from vaebench.convergence import count_settled, has_plateaued, plateau_ratio, window_fall
+from vaebench.train import runs as run_files
+from vaebench.train.convergence import count_settled, has_plateaued, plateau_ratio, window_fall
 
 
 def decay(n: int, rate: float, noise: float = 0.0, seed: int = 0) -> list[float]:
@@ -47,8 +47,8 @@ def test_too_short_runs_are_never_converged():
 
 
 def test_reading_a_run_judges_convergence_by_the_current_rule(tiny_config, tmp_path):
-    from vaebench.config import TrainConfig
-    from vaebench.train import train
+    from vaebench.train.config import TrainConfig
+    from vaebench.train.loop import train
 
     run = tmp_path / "run"
     train(TrainConfig.from_dict(tiny_config), run, progress=False)
@@ -79,9 +79,9 @@ def test_a_count_has_settled_only_when_its_last_epochs_agree():
 
 
 def test_a_count_claim_is_judged_on_the_count_not_the_loss(tiny_config, tmp_path):
-    from vaebench.config import TrainConfig
-    from vaebench.latent_stats import inactive_per_epoch, read_trajectory
-    from vaebench.train import train
+    from vaebench.train.config import TrainConfig
+    from vaebench.train.latent_stats import inactive_per_epoch, read_trajectory
+    from vaebench.train.loop import train
 
     run = tmp_path / "run"
     train(TrainConfig.from_dict({**tiny_config, "epochs": 7, "trajectory": True}), run,

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from tests.conftest import copy_workflow
-from vaebench.train import KILL_AFTER_EPOCH_ENV
+from vaebench.train.loop import KILL_AFTER_EPOCH_ENV
 
 RUNS = "results/runs/smoke/berger2020/{}/seed0"
 FINISHED, KILLED = RUNS.format("f_sigma_1"), RUNS.format("f_sigma_0p3")  # 2 epochs each

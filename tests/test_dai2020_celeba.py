@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaebench import spec as specs
 from vaebench.artifacts import build
-from vaebench.artifacts.dai2020_celeba import HIST_BINS, claim_rows, increases
-from vaebench.train import train
+from vaebench.artifacts.dai2020.celeba import HIST_BINS, claim_rows, increases
+from vaebench.spec import specs
+from vaebench.train.loop import train
 
 
 def test_increases_is_strict_along_depth():

@@ -5,7 +5,7 @@ import shutil
 import pytest
 import torch
 
-from vaebench import data
+from vaebench.data import datasets as data
 from vaebench.errors import UserError
 
 

@@ -1,7 +1,8 @@
 """Artifacts built from the datasets present (`partial_data`): Dai et al.'s Fig. 1 (bottom)."""
 
-from vaebench import data, data_present
-from vaebench.spec import load_spec
+from vaebench.data import datasets as data
+from vaebench.spec import data_present
+from vaebench.spec.specs import load_spec
 
 
 def test_a_partial_artifact_keeps_the_experiments_whose_data_is_here(data_root):

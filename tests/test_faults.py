@@ -17,8 +17,8 @@ import pytest
 import torch
 
 from vaebench import atomic
-from vaebench.config import TrainConfig
-from vaebench.train import train
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import train
 
 
 def disk_full(*args, **kwargs):
@@ -64,7 +64,7 @@ def test_a_job_stops_when_the_workflow_that_started_it_is_killed(tmp_path):
     """workflow (killed with SIGKILL) -> shell -> job: the job notices and exits on its own."""
     pid_file = tmp_path / "job.pid"
     (tmp_path / "job.py").write_text(
-        "import os, time\nfrom vaebench import orphan\norphan.exit_with_workflow(0.2)\n"
+        "import os, time\nfrom vaebench.train import orphan\norphan.exit_with_workflow(0.2)\n"
         f"open({str(pid_file)!r}, 'w').write(str(os.getpid()))\ntime.sleep(60)\n")
     (tmp_path / "workflow.py").write_text(
         "import subprocess, sys, time\n"

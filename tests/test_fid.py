@@ -1,4 +1,4 @@
-"""Tests for vaebench.fid. No real Inception weights, no network, no GPU needed.
+"""Tests for vaebench.eval.fid. No real Inception weights, no network, no GPU needed.
 
 As in pytorch-fid's own tests, Inception is mocked by a callable with the same contract (float
 [B, 3, H, W] in [0, 1] in, a list whose first element is [B, D, 1, 1] out).
@@ -16,8 +16,8 @@ import pytest
 import torch
 from scipy import linalg
 
-from vaebench import fid
 from vaebench.errors import UserError
+from vaebench.eval import fid
 
 # --------------------------------------------------------------------------------------------------
 # helpers

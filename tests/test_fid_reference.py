@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from vaebench import fid
-from vaebench.fid_reference import compute_reference, fid_against_reference, reference_images
+from vaebench.eval import fid
+from vaebench.eval.fid_reference import compute_reference, fid_against_reference, reference_images
 
 
 class MeanPool:
@@ -64,7 +64,7 @@ def test_extrapolated_fid_removes_the_small_sample_bias():
     # at N is biased upward (about D²/N here), and the fit in 1/N removes most of that bias.
     import numpy as np
 
-    from vaebench.fid_reference import extrapolated_fid
+    from vaebench.eval.fid_reference import extrapolated_fid
 
     dims, n = 16, 400
     for seed in range(3):

@@ -5,11 +5,12 @@ import math
 import torch
 
 from tests.test_fid_reference import MeanPool
-from vaebench import data, fid_runs
-from vaebench import runs as run_files
-from vaebench.config import TrainConfig
-from vaebench.fid_reference import compute_reference
-from vaebench.train import train
+from vaebench.data import datasets as data
+from vaebench.eval import fid_runs
+from vaebench.eval.fid_reference import compute_reference
+from vaebench.train import runs as run_files
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import train
 
 
 def trained(tiny_config, tmp_path):

@@ -5,7 +5,7 @@ import sys
 
 
 def claim_in_subprocess(env, hold_seconds: float):
-    code = ("import time, sys; from vaebench.gpu import claim_gpu; "
+    code = ("import time, sys; from vaebench.train.gpu import claim_gpu; "
             f"print(claim_gpu(), flush=True); time.sleep({hold_seconds})")
     return subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
                             env=env)

@@ -9,7 +9,8 @@ from PIL import Image
 
 from tests.conftest import shared_data_root
 from tests.test_readers import _write_cifar_batch
-from vaebench import data, jpeg
+from vaebench.data import datasets as data
+from vaebench.data import jpeg
 from vaebench.errors import UserError
 
 CLASSES = data.CIFAR10_CLASSES

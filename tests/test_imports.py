@@ -2,6 +2,10 @@
 hidden in a function is still one: the modules cannot be understood or tested apart)."""
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaebench"
@@ -68,4 +72,26 @@ def test_the_check_finds_a_cycle():
     assert cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert cycle({"a": {"b"}, "b": set()}) is None
     graph = import_graph()
-    assert "vaebench.data" in graph["vaebench.latent_codes"]  # the parser sees real imports
+    # the parser sees real imports
+    assert "vaebench.data.datasets" in graph["vaebench.train.latent_codes"]
+
+
+def lint_imports(root: Path) -> subprocess.CompletedProcess:
+    """`lint-imports` (import-linter) on the package under `root`, with pyproject's contract."""
+    command = Path(sys.executable).with_name("lint-imports")
+    return subprocess.run([str(command)], cwd=root, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(root)})
+
+
+def test_every_layer_imports_only_from_those_below_it():
+    result = lint_imports(PACKAGE.parent)
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+def test_the_layer_contract_catches_an_upward_import(tmp_path):
+    shutil.copytree(PACKAGE, tmp_path / "vaebench")
+    shutil.copy(PACKAGE.parent / "pyproject.toml", tmp_path)
+    images = tmp_path / "vaebench" / "data" / "images.py"
+    images.write_text(images.read_text() + "\nfrom vaebench.train import runs  # noqa\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0 and "vaebench.data.images -> vaebench.train.runs" in result.stdout

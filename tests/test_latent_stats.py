@@ -2,7 +2,7 @@
 
 import torch
 
-from vaebench.latent_stats import batch_variance_summary, statistics_from_moments
+from vaebench.train.latent_stats import batch_variance_summary, statistics_from_moments
 
 
 def test_statistics_recover_known_moments_and_flag_inactive_variables():

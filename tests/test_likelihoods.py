@@ -6,8 +6,8 @@ import pytest
 import torch
 
 from vaebench.errors import UserError
-from vaebench.likelihoods import build_likelihood
-from vaebench.objective import gaussian_kl
+from vaebench.models.likelihoods import build_likelihood
+from vaebench.train.objective import gaussian_kl
 
 
 def normal_nll(x, mean, sigma):

@@ -12,9 +12,9 @@ import pytest
 import torch
 import yaml
 
-from vaebench.config import TrainConfig
 from vaebench.errors import UserError
-from vaebench.train import Run, make_batches, train, train_epoch
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import Run, make_batches, train, train_epoch
 
 TINY_CONV = {"dataset": "standin_mnist", "model": "dai_conv", "standin_size": 16,
              "arch": {"layers_per_scale": 1, "scales": 2, "base_channels": 8, "max_channels": 16,

@@ -10,7 +10,7 @@ import pytest
 import torch
 from scipy.io import loadmat, savemat
 
-from vaebench import data
+from vaebench.data import datasets as data
 from vaebench.errors import UserError
 
 

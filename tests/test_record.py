@@ -8,9 +8,12 @@ import pytest
 import yaml
 from PIL import Image
 
-from vaebench import alternatives, artifacts, cli, provenance, record, record_check, record_pages
-from vaebench import spec as specs
-from vaebench.train import train
+from vaebench import artifacts, cli, provenance
+from vaebench.record import check as record_check
+from vaebench.record import pages as record_pages
+from vaebench.record import store as record
+from vaebench.spec import alternatives, specs
+from vaebench.train.loop import train
 
 REPO = Path(__file__).resolve().parents[1]
 QUICK = REPO / "record" / "quick"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 
 from tests.test_cli import assert_one_line_error, vaebench
-from vaebench import rule_times
+from vaebench.perf import rule_times
 
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 TRAIN = (r"train=results/benchmarks/train/{scale,smoke|quick|paper}/{paper,[a-z]+\d{4}}/"

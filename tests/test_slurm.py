@@ -37,11 +37,11 @@ def sacct(job: str) -> dict:
                     reason="no test cluster: set VAEBENCH_SLURM_TEST=1 where .ci/slurm_local.sh "
                            "started one")
 def test_smoke_targets_run_through_sbatch(tmp_path, data_root):
-    copy_workflow(tmp_path)
+    copy_workflow(tmp_path, "profiles")
     before = sacct_job_ids()
     # the test node has no GPU: the profile's GPU rules are told so, as the README says
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--workflow-profile", "workflow/profiles/slurm",
+        [sys.executable, "-m", "snakemake", "--workflow-profile", "profiles/slurm",
          *TARGETS, "--set-resources", "train:gpu=0", "fid_reference:gpu=0",
          # one idle node answers at once: poll after 5 s, not the plugin's 40 (CI time)
          "--slurm-init-seconds-before-status-checks", "5",

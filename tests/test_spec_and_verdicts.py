@@ -6,11 +6,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from vaebench import spec as specs
-from vaebench.config import TrainConfig
-from vaebench.convergence import has_plateaued, plateau_ratio
 from vaebench.errors import UserError
-from vaebench.verdict import artifact_verdict, judge
+from vaebench.eval.verdict import artifact_verdict, judge
+from vaebench.spec import specs
+from vaebench.train.config import TrainConfig
+from vaebench.train.convergence import has_plateaued, plateau_ratio
 
 
 def test_every_shipped_spec_is_valid():
@@ -136,7 +136,7 @@ def test_scale_overrides_merge_nested_options():
 
 
 def test_an_ordering_is_decided_only_beyond_two_standard_errors():
-    from vaebench.verdict import ordering, row
+    from vaebench.eval.verdict import ordering, row
 
     assert ordering([1.0, 1.01], [2.0, 2.01]) == (True, True)
     assert ordering([1.0, 1.1], [1.05, 1.15]) == (True, False)  # gap 0.05, SE 0.07
@@ -154,7 +154,7 @@ def test_an_ordering_is_decided_only_beyond_two_standard_errors():
 
 
 def test_a_papers_inconsistency_is_shown_on_the_rows_it_touches():
-    from vaebench import inconsistencies
+    from vaebench.spec import inconsistencies
 
     spec = specs.load_spec("asperti2020")
     frame = pd.DataFrame({"lr": ["5e-05", "0.0001", "0.0001", "all"],
@@ -167,7 +167,7 @@ def test_a_papers_inconsistency_is_shown_on_the_rows_it_touches():
 
 
 def test_an_inconsistency_must_name_a_defined_artifact_and_its_metrics(tmp_path):
-    from vaebench import inconsistencies
+    from vaebench.spec import inconsistencies
 
     spec = {"artifacts": {"table5": {}}}
     entry = {"what": "w", "says": "s", "reading": "r", "rows": [{"artifact": "table9",

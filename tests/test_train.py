@@ -11,9 +11,9 @@ import pytest
 import torch
 import yaml
 
-from vaebench.config import TrainConfig
 from vaebench.errors import UserError
-from vaebench.train import KILL_AFTER_EPOCH_ENV, TrainingDiverged, planned_epochs, train
+from vaebench.train.config import TrainConfig
+from vaebench.train.loop import KILL_AFTER_EPOCH_ENV, TrainingDiverged, planned_epochs, train
 
 
 def run_cli(config: dict, out, tmp_path, env_extra=None):
@@ -150,7 +150,7 @@ def test_scheduled_sigma_follows_its_schedule(tiny_config, tmp_path):
 
 def test_needs_resolve_references_and_initialise_weights(tiny_config, tmp_path):
     """An experiment that reads another's learned σ and starts from its weights."""
-    from vaebench import spec as specs
+    from vaebench.spec import specs
 
     spec = {"paper": "toy", "experiments": {
         "base": {"train": {**tiny_config, "likelihood": "gaussian_learned"},
@@ -201,7 +201,7 @@ def test_changed_spec_restarts_the_run_when_asked(tiny_config, tmp_path):
 
 
 def test_fused_adam_takes_the_same_steps_and_resumes_older_optimiser_state(tiny_config):
-    from vaebench.train import Run, make_batches, train_epoch
+    from vaebench.train.loop import Run, make_batches, train_epoch
 
     cfg = TrainConfig.from_dict({**tiny_config, "epochs": 1})
     fused, plain = Run(cfg, torch.device("cpu")), Run(cfg, torch.device("cpu"))
@@ -270,7 +270,7 @@ def test_a_non_number_where_a_number_belongs_is_a_one_line_error(tiny_config, op
 def test_keras_glorot_init_gives_glorot_kernels_and_zero_biases(tiny_config):
     """init is a named option: keras_glorot is Keras'/TF's default, torch stays the default and
     out of an old run's identity."""
-    from vaebench.train import Run
+    from vaebench.train.loop import Run
 
     torch_run = Run(TrainConfig.from_dict({**tiny_config, "device": "cpu"}), torch.device("cpu"))
     glorot = Run(TrainConfig.from_dict({**tiny_config, "device": "cpu", "init": "keras_glorot"}),
@@ -295,8 +295,8 @@ def test_a_run_records_the_code_that_trained_it(tiny_config, tmp_path, monkeypat
     # A checkout that moves to another commit while a run trains: the run names the commit it
     # started at (the code Python had loaded), and the one at its end beside it.
     from vaebench import provenance
-    from vaebench import train as train_module
-    from vaebench.config import TrainConfig
+    from vaebench.train import loop as train_module
+    from vaebench.train.config import TrainConfig
 
     states = iter([{"commit": "a" * 40, "tree_clean": True}])
     monkeypatch.setattr(provenance, "code_state",

@@ -80,7 +80,7 @@ def test_offline_the_main_job_plans_what_it_can_and_skips_the_rest(workdir):
     """The main job at its default scale, planned offline with the shared data: the MNIST
     artifacts are built, the ones whose data cannot be had (CIFAR-100 here) are skipped with
     the reason and the fix, and the summary still runs."""
-    from vaebench import data
+    from vaebench.data import datasets as data
 
     if data.download_unreachable("cifar100") is None:
         pytest.skip("this machine can reach CIFAR-100's download host")

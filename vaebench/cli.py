@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from vaebench import data
-from vaebench import spec as specs
+from vaebench.data import datasets as data
 from vaebench.errors import UserError
+from vaebench.spec import specs
 
 EPILOG = """examples:
   vaebench train --paper asperti2019 --experiment table1_dense --scale quick --seed 0 \\
@@ -53,7 +53,7 @@ def positive_int(text: str) -> int:
 
 def train_config(args):
     """The run's TrainConfig: from --config FILE, or from the paper's spec; then --set etc."""
-    from vaebench.config import TrainConfig
+    from vaebench.train.config import TrainConfig
 
     extra = dict(parse_assignment(item) for item in args.set)
     for key in ("device", "data_root"):
@@ -75,18 +75,18 @@ def train_config(args):
 def cmd_train(args) -> None:
     import torch
 
-    from vaebench.train import train
+    from vaebench.train.loop import train
 
     config = train_config(args)
     if args.exit_with_workflow:
-        from vaebench.orphan import exit_with_workflow
+        from vaebench.train.orphan import exit_with_workflow
 
         exit_with_workflow()
     if args.threads:
         torch.set_num_threads(args.threads)
     spec = specs.load_spec(args.paper) if args.paper and args.experiment else None
     if spec is not None and spec["experiments"].get(args.experiment, {}).get("procedure"):
-        from vaebench import procedures
+        from vaebench.artifacts import procedures
 
         done = procedures.run(spec, args.experiment, args.scale, config, args.out)
         print(f"{args.out}: {done['procedure']}, {done['epochs']} steps")
@@ -121,14 +121,14 @@ def cmd_artifact(args) -> None:
 
 
 def cmd_summary(args) -> None:
-    from vaebench.summary import write_summary
+    from vaebench.record.summary import write_summary
 
     write_summary(args.csv, args.skipped, args.scale, args.out)
     print(f"wrote {args.out}")
 
 
 def cmd_record(args) -> None:
-    from vaebench.record import record
+    from vaebench.record.store import record
 
     names = record(args.scale, args.results, args.record, args.artifacts)
     print(f"recorded {len(names)} artifacts into {Path(args.record) / args.scale}: "
@@ -161,7 +161,7 @@ def prepare_dataset(name: str, root, download: bool, stamp: str | None) -> None:
 
 
 def cmd_prepare_celeba(args) -> None:
-    from vaebench import celeba
+    from vaebench.data import celeba
 
     celeba.check_variant(args.crop, args.resize)
     provenance = celeba.prepare(data.resolve_data_root(args.data_root), args.crop, args.resize,
@@ -170,8 +170,8 @@ def cmd_prepare_celeba(args) -> None:
 
 
 def cmd_fid_reference(args) -> None:
-    from vaebench.fid_reference import compute_reference
-    from vaebench.fid_runs import fid_device
+    from vaebench.eval.fid_reference import compute_reference
+    from vaebench.eval.fid_runs import fid_device
 
     # "auto" is resolved here, on the machine that runs the job (a cluster's login node, where
     # the DAG is parsed, may have no GPU).
@@ -184,7 +184,7 @@ def cmd_fid_reference(args) -> None:
 def cmd_bench(args) -> None:
     import json
 
-    from vaebench import bench
+    from vaebench.perf import bench
 
     root = data.resolve_data_root(args.data_root)
     if args.measure:
@@ -195,7 +195,7 @@ def cmd_bench(args) -> None:
 
 
 def cmd_rule_times(args) -> None:
-    from vaebench import rule_times
+    from vaebench.perf import rule_times
 
     frame = rule_times.write(args.benchmarks, args.out, rule_times.parse_patterns(args.pattern))
     print(f"wrote {args.out} ({len(frame)} jobs, {frame.s.sum():.0f} s in all)")

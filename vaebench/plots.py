@@ -6,7 +6,7 @@ matplotlib.use("Agg")  # rules run headless
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from vaebench import atomic  # noqa: E402
+from vaebench import atomic
 
 VERDICT_COLOURS = {"match": "tab:green", "qualitative-match": "tab:green", "differs": "tab:red",
                    "not-converged": "tab:orange", "not-comparable": "tab:gray", "n/a": "tab:gray"}

@@ -4,7 +4,7 @@ Runs write this into done.json and artifact jobs into `<artifact>.build.json`, s
 (`vaebench record`) can say at which commit, on what machine and from which data every
 replicated number was computed, and refuse results of a tree with uncommitted changes.
 Paths of the machine are never recorded: data is named by dataset and format only
-(`vaebench.data.describe`).
+(`vaebench.data.datasets.describe`).
 """
 
 import datetime

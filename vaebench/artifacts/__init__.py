@@ -1,9 +1,8 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
-Each paper has a module here, named after the paper key, declaring `BUILDERS = {artifact:
-function}` (a large paper may split into several modules that declare `PAPER = "<key>"`); a
-builder reads the run directories its spec names (or computes an analytic result) and writes the
-tidy reported-vs-replicated CSV and a plot, atomically.
+Each paper has a sub-package here, named after the paper key, whose modules declare `BUILDERS =
+{artifact: function}`; a builder reads the run directories its spec names (or computes an
+analytic result) and writes the tidy reported-vs-replicated CSV and a plot, atomically.
 """
 
 import importlib
@@ -11,20 +10,24 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import alternatives, atomic, data_present, inconsistencies, provenance, table_html
-from vaebench import spec as specs
+from vaebench import atomic, provenance
+from vaebench.artifacts import table_html
 from vaebench.errors import UserError
-from vaebench.verdict import read_artifact_csv
+from vaebench.eval.verdict import read_artifact_csv
+from vaebench.spec import alternatives, data_present, inconsistencies, specs
 
 
 @cache
 def _builders() -> dict:
     builders = {}
-    for module in pkgutil.iter_modules(__path__):
-        loaded = importlib.import_module(f"{__name__}.{module.name}")
-        paper = getattr(loaded, "PAPER", module.name)
-        declared = getattr(loaded, "BUILDERS", {})
-        builders.update({(paper, name): function for name, function in declared.items()})
+    for paper in pkgutil.iter_modules(__path__):
+        if not paper.ispkg:
+            continue  # shared helpers (common, procedures, table_html)
+        package = importlib.import_module(f"{__name__}.{paper.name}")
+        for module in pkgutil.iter_modules(package.__path__):
+            loaded = importlib.import_module(f"{package.__name__}.{module.name}")
+            declared = getattr(loaded, "BUILDERS", {})
+            builders.update({(paper.name, name): function for name, function in declared.items()})
     return builders
 
 

@@ -3,7 +3,7 @@ metric's verdict. Declares no BUILDERS."""
 
 import pandas as pd
 
-from vaebench.verdict import row
+from vaebench.eval.verdict import row
 
 Outcome = bool | tuple[bool, bool]  # whether a claim holds, or (holds, decided) of an ordering
 

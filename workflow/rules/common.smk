@@ -5,11 +5,11 @@ import sys
 import torch
 from snakemake.settings.types import DeploymentMethod
 
-from vaebench import alternatives as vb_alt
+from vaebench.spec import alternatives as vb_alt
 from vaebench import artifacts as vb_artifacts
-from vaebench import data as vb_data
-from vaebench import data_present as vb_present
-from vaebench import spec as vb_spec
+from vaebench.data import datasets as vb_data
+from vaebench.spec import data_present as vb_present
+from vaebench.spec import specs as vb_spec
 from vaebench import workflow_config as vb_workflow
 from vaebench.errors import UserError
 
@@ -138,7 +138,7 @@ def alternative_inputs(wildcards):
 
 def dataset_inputs(wildcards):
     """A prepared dataset's cache file (CelebA), built by its own rule; nothing for the others."""
-    from vaebench import celeba as vb_celeba
+    from vaebench.data import celeba as vb_celeba
 
     if wildcards.dataset not in vb_celeba.VARIANTS:
         return []
@@ -170,7 +170,7 @@ def run_config_hash(wildcards):
     paper, alternative = vb_alt.split_paper_dir(wildcards.paper)
     run = vb_spec.run_config(SPECS[paper], wildcards.experiment, wildcards.scale,
                              int(wildcards.seed), alternative=alternative)
-    # a procedure's settings (vaebench.procedures) are part of what the job computes
+    # a procedure's settings (vaebench.artifacts.procedures) are part of what the job computes
     procedure = SPECS[paper]["experiments"][wildcards.experiment].get("procedure")
     identity = {**run.identity(),
                 **({"procedure": procedure["scales"][wildcards.scale]} if procedure else {})}
@@ -242,7 +242,7 @@ refuse_unknown_targets(sys.argv)
 
 # Wall time and memory per job, per rule and scale - what a cluster scheduler needs to place a job
 # (SLURM: --time, --mem). Locally they are only tokens, limited only by `--resources mem_mb=N`.
-# Which jobs take a GPU is the profile's business (workflow/profiles/slurm/config.yaml): the machine
+# Which jobs take a GPU is the profile's business (profiles/slurm/config.yaml): the machine
 # that submits the jobs may have none.
 
 # rule: {scale: (runtime in minutes, mem_mb)}. Generous on purpose: a job killed at its time

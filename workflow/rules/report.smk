@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from vaebench.verdict import artifact_verdict
+from vaebench.eval.verdict import artifact_verdict
 
 
 def rst_text(value) -> str:

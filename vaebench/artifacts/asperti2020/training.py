@@ -1,0 +1,133 @@
+"""Asperti & Trentin 2020, Table 1 and Fig. 2: the computed-γ two-stage VAE along training.
+
+The first stage keeps snapshots of its weights (keep_checkpoints_every); a second stage is trained
+on each snapshot's codes (experiments s2_snap<i>, dataset_args.codes_epoch). Each (snapshot,
+second stage) pair is evaluated like Table 2; rows give mean ± std over seeds per epoch, and the
+paper's readings (the FIDs fall; GEN-2 ends below GEN-1) are checked as orderings.
+"""
+
+from pathlib import Path
+
+import pandas as pd
+
+from vaebench import atomic, plots
+from vaebench.artifacts.asperti2020.two_stage import (
+    FIDS,
+    METRICS,
+    eval_device,
+    fid_protocol,
+    inception_network,
+    reported_value,
+    run_index,
+    tolerance_for,
+    with_fid_protocol,
+)
+from vaebench.errors import UserError
+from vaebench.eval.two_stage import evaluate
+from vaebench.eval.verdict import ordering, read_artifact_csv, row
+from vaebench.spec import specs
+from vaebench.train import runs as run_files
+from vaebench.train.runs import snapshot_name
+
+
+def evaluate_snapshots(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
+    """One row per (epoch, seed): the snapshot after `epoch` with its own second stage."""
+    art = specs.artifact(spec, name)
+    reference, options, _ = fid_protocol(spec, name, scale)
+    device = eval_device()
+    inception = inception_network(device)
+    index, stage1 = run_index(runs), art["stage1"]
+    rows = []
+    for experiment in specs.artifact_experiments(spec, name, scale):
+        if experiment == stage1:
+            continue
+        for seed in specs.seeds(spec, experiment, scale):
+            stage2 = index[(experiment, seed)]
+            epoch = int(run_files.config(stage2).dataset_args["codes_epoch"])
+            metrics = evaluate(index[(stage1, seed)], stage2, reference, options, inception,
+                               device, stage1_checkpoint=snapshot_name(epoch))
+            rows.append({"epochs": epoch, "seed": seed, **metrics,
+                         "converged": bool(run_files.done(stage2)["converged"])})
+    return pd.DataFrame(rows).sort_values(["epochs", "seed"], ignore_index=True)
+
+
+def epoch_rows(table: pd.DataFrame, art: dict, scale: str) -> list[dict]:
+    reported = {int(r["epochs"]): r for r in art["reported"]["rows"]}
+    rows = []
+    for epoch, runs in table.groupby("epochs"):
+        line = reported.get(int(epoch), {})
+        for metric in METRICS:
+            tolerance = tolerance_for(metric, art["tolerance"])
+            rows.append(row({"epochs": int(epoch)}, metric, reported_value(line, metric),
+                            runs[metric].tolist(), tolerance=tolerance, scale=scale,
+                            converged=bool(runs.converged.all()),
+                            source=art["source"] if line else ""))
+    return rows
+
+
+def claims(table: pd.DataFrame, art: dict, scale: str) -> list[dict]:
+    """First vs last evaluated epoch: every FID lower; at the end GEN-2 below GEN-1; each
+    decided only beyond two standard errors of the seed noise."""
+    epochs = sorted(table.epochs.unique())
+    first, last = (table[table.epochs == epoch] for epoch in (epochs[0], epochs[-1]))
+    falls = [ordering(last[fid].tolist(), first[fid].tolist()) for fid in FIDS]
+    outcomes = {"fids_fall_along_training": (len(epochs) > 1 and all(h for h, _ in falls),
+                                             all(d for _, d in falls)),
+                "gen2_below_gen1_at_end": ordering(last["GEN-2"].tolist(),
+                                                   last["GEN-1"].tolist())}
+    reported = art["reported"]
+    return [row({"epochs": "all"}, claim, reported[claim], [float(holds)], compare="equal",
+                scale=scale, converged=bool(table.converged.all()), decided=decided,
+                source=reported["claims_source"]) for claim, (holds, decided) in outcomes.items()]
+
+
+def build_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> pd.DataFrame:
+    art = specs.artifact(spec, name)
+    table = evaluate_snapshots(spec, name, scale, runs)
+    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+    frame = pd.DataFrame(epoch_rows(table, art, scale) + claims(table, art, scale))
+    frame = with_fid_protocol(frame, spec, name, scale)
+    atomic.write_csv(out, frame)
+    return frame
+
+
+def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    frame = build_table(spec, name, scale, runs, out)
+    plot_curves(frame, spec, scale, out.with_suffix(".png"), "Table 1")
+
+
+def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+    """Table 1's rows as curves: read from table1.csv (`from_artifacts`), not re-evaluated."""
+    frame = read_artifact_csv(out.with_name("table1.csv"))
+    if set(frame.scale) != {scale}:
+        raise UserError(f"{out.with_name('table1.csv')} was built at scale "
+                        f"{', '.join(map(str, set(frame.scale)))}, not {scale}; rebuild table1")
+    atomic.write_csv(out, frame)
+    plot_curves(frame, spec, scale, out.with_suffix(".png"), "Fig. 2")
+
+
+def plot_curves(frame: pd.DataFrame, spec: dict, scale: str, path: Path, what: str) -> None:
+    """Replicated FIDs with a ±std band, and Table 1's reported curves (dashed)."""
+    reported = pd.DataFrame(spec["artifacts"]["table1"]["reported"]["rows"])
+    cells = frame[frame.epochs != "all"].astype({"epochs": int})
+    fig, ax = plots.figure(figsize=(8, 4.8))
+    for i, metric in enumerate(FIDS):
+        part = cells[cells.metric == metric].sort_values("epochs")
+        mean, std = part.replicated.astype(float), part["std"].astype(float).fillna(0)
+        ax.plot(part.epochs, mean, "o-", color=f"C{i}", label=f"{metric} replicated")
+        ax.fill_between(part.epochs, mean - std, mean + std, color=f"C{i}", alpha=0.2)
+        extrapolated = cells[cells.metric == f"{metric}_inf"].sort_values("epochs")
+        if len(extrapolated) and len(extrapolated) == len(part):
+            ax.plot(extrapolated.epochs, extrapolated.replicated.astype(float), "x:",
+                    color=f"C{i}", label=f"{metric} FID∞ (fit in 1/N)")
+        ax.plot(reported.epochs, reported[metric], "--", color=f"C{i}",
+                label=f"{metric} reported (Table 1)")
+    ax.set(xlabel="epochs of the first stage (the second stage: twice as many)", ylabel="FID")
+    ax.legend(fontsize=7)
+    verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.epochs == "all"]
+                         .itertuples())
+    ax.set_title(f"Asperti & Trentin {what}, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)
+    plots.save(fig, path)
+
+
+BUILDERS = {"table1": table1, "figure2": figure2}

@@ -1,0 +1,1 @@
+"""Speed: the throughput benchmark against the standard recipe, start-up cost, rule times."""
