@@ -353,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="measure only these cases (names in benchmarks/perf/throughput.yaml, "
                             "fid_mnist, startup)")
     bench.add_argument("--measure", choices=["train_vaebench", "train_standard", "train_floor",
-                                             "evaluate", "fid_features", "fid_features_default"],
+                                             "evaluate", "fid_features", "fid_features_default",
+                                             "train_stacked"],
                             help=argparse.SUPPRESS)
     bench.add_argument("--case", help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)
