@@ -208,3 +208,16 @@ def test_cli_seeds_need_a_seed_placeholder_in_out(tmp_path):
     assert result.stderr.strip().splitlines() == [
         f"vaebench: error: --seeds needs --out with {{seed}} in it, e.g. --out "
         f"'{tmp_path / 'run'}/seed{{seed}}'"]
+
+
+def test_the_workflow_stacks_only_the_experiments_that_say_so():
+    """berger2020: the Theorem 1 nets stack where they have several seeds (paper scale); the 2-D
+    curve's ResNet does not (measured slower stacked, benchmarks/berger2020.yaml)."""
+    from vaebench import spec as specs
+
+    spec = specs.load_spec("berger2020")
+    assert specs.stacked_jobs(spec, "quick") == []  # one seed each
+    jobs = specs.stacked_jobs(spec, "paper")
+    assert {experiment for _, experiment, _ in jobs} == {
+        f"theorem1_d{d}_{side}" for d in (2, 3, 5) for side in ("above", "below")}
+    assert all(alternative is None and seeds == [0, 1, 2] for alternative, _, seeds in jobs)
