@@ -69,3 +69,24 @@ def test_every_measure_is_accepted_by_its_subprocess_command():
     for what in bench.MEASURES:
         args = build_parser().parse_args(["bench", "--measure", what, "--case", "x"])
         assert args.measure == what
+
+
+def test_stacked_rows_are_set_against_one_separate_run():
+    """stacked_vs_separate: the stacked seeds' seed-samples/s over one separate run's samples/s,
+    same case; other rows have none."""
+    frame = pd.DataFrame({"case": ["s", "s", "t"], "what": ["train_vaebench", "train_stacked",
+                                                             "train_stacked"],
+                          "samples_per_s": [100.0, 250.0, 50.0],
+                          "samples_per_s_best": [100.0, 250.0, 50.0]})
+    out = bench.with_ratios(frame, {"s": {}, "t": {}})
+    assert out.stacked_vs_separate.tolist()[1] == 2.5
+    assert out.stacked_vs_separate.isna().tolist() == [True, False, True]
+
+
+def test_the_stacked_measure_counts_every_seeds_examples():
+    case = {**bench.load_cases()["cases"]["berger2020_resnet_curve_stacked3"], "images": 200,
+            "repeats": 1}
+    (median, best), n = bench.train_stacked(case, "cpu", None)
+    assert n == 3 * 200 and 0 < median <= best
+    assert [what for what, name in bench.jobs(bench.load_cases(), [
+        "berger2020_resnet_curve_stacked3"])] == ["train_vaebench", "train_stacked"]

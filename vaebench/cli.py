@@ -18,6 +18,8 @@ from vaebench.spec import specs
 EPILOG = """examples:
   vaebench train --paper asperti2019 --experiment table1_dense --scale quick --seed 0 \\
       --out results/runs/quick/asperti2019/table1_dense/seed0
+  vaebench train --paper berger2020 --experiment theorem1_d2_above --scale paper --seeds 0 1 2 \\
+      --out 'results/runs/paper/berger2020/theorem1_d2_above/seed{seed}'   # one stacked model
   vaebench artifact asperti2019 table1 --scale quick
   vaebench datasets
   vaebench record --scale quick          # built artifacts -> record/quick/, with provenance
@@ -51,10 +53,12 @@ def positive_int(text: str) -> int:
     return value
 
 
-def train_config(args):
-    """The run's TrainConfig: from --config FILE, or from the paper's spec; then --set etc."""
+def train_config(args, seed: int | None = None):
+    """The run's TrainConfig: from --config FILE, or from the paper's spec; then --set etc.
+    `seed`: this seed instead of --seed (and of the file's)."""
     from vaebench.train.config import TrainConfig
 
+    seed = args.seed if seed is None else seed
     extra = dict(parse_assignment(item) for item in args.set)
     for key in ("device", "data_root"):
         if getattr(args, key) is not None:
@@ -64,11 +68,12 @@ def train_config(args):
     if args.download:
         extra["download"] = True
     if args.config:
-        return TrainConfig.from_dict({**read_config_file(args.config), **extra})
+        chosen = {"seed": seed} if args.seeds else {}
+        return TrainConfig.from_dict({**read_config_file(args.config), **extra, **chosen})
     missing = [f"--{n}" for n in ("paper", "experiment") if getattr(args, n) is None]
     if missing:
         raise UserError(f"train needs --config FILE or {' and '.join(missing)}")
-    return specs.run_config(specs.load_spec(args.paper), args.experiment, args.scale, args.seed,
+    return specs.run_config(specs.load_spec(args.paper), args.experiment, args.scale, seed,
                             extra, runs_root=args.runs_root, alternative=args.alternative)
 
 
@@ -77,6 +82,8 @@ def cmd_train(args) -> None:
 
     from vaebench.train.loop import train
 
+    if args.seeds:
+        return cmd_train_stacked(args)
     config = train_config(args)
     if args.exit_with_workflow:
         from vaebench.train.orphan import exit_with_workflow
@@ -94,6 +101,36 @@ def cmd_train(args) -> None:
     done = train(config, args.out, progress=None, restart_if_changed=args.restart_if_changed)
     print(f"{args.out}: {done['epochs']} epochs, loss {done['final_loss']:.4g}, "
           f"converged={done['converged']}")
+
+
+def cmd_train_stacked(args) -> None:
+    """`train --seeds A B ...`: the seeds as one vectorised model (train.stacked), each into
+    --out with {seed} replaced."""
+    import torch
+
+    from vaebench.train.stacked import train_stacked
+
+    if "{seed}" not in args.out:
+        raise UserError(f"--seeds needs --out with {{seed}} in it, e.g. --out "
+                        f"'{args.out.rstrip('/')}/seed{{seed}}'")
+    spec = specs.load_spec(args.paper) if args.paper and args.experiment else None
+    if spec is not None and spec["experiments"].get(args.experiment, {}).get("procedure"):
+        raise UserError(f"experiment '{args.experiment}' is a procedure, not a training run; "
+                        f"run its seeds one by one (--seed N)")
+    configs = [train_config(args, seed) for seed in args.seeds]
+    if args.exit_with_workflow:
+        from vaebench.train.orphan import exit_with_workflow
+
+        exit_with_workflow()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    outs = {seed: args.out.replace("{seed}", str(seed)) for seed in args.seeds}
+    done = train_stacked(configs, list(outs.values()), progress=None,
+                         restart_if_changed=args.restart_if_changed)
+    for seed, out in outs.items():
+        print(f"{out}: {done[seed]['epochs']} epochs, loss {done[seed]['final_loss']:.4g}, "
+              f"converged={done[seed]['converged']}, stacked with seeds "
+              f"{done[seed].get('stacked_with', 'none (trained before)')}")
 
 
 def read_config_file(path: str) -> dict:
@@ -226,7 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--paper", help="paper key, e.g. asperti2019 (benchmarks/<paper>.yaml)")
     train.add_argument("--experiment", help="experiment name in the paper's spec")
     train.add_argument("--scale", default="quick", help="smoke | quick | paper (default quick)")
-    train.add_argument("--seed", type=int, default=0)
+    seeds = train.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0)
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
+                       help="train these seeds as one vectorised model in this process "
+                            "(dense models: resnet_mlp, dense_vae, dai_fc), each into --out "
+                            "with {seed} replaced by the seed")
     train.add_argument("--out", required=True, help="run directory to write")
     train.add_argument("--runs-root", default="results/runs",
                        help="where the runs this one needs live (default results/runs)")
@@ -311,7 +353,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="measure only these cases (names in benchmarks/perf/throughput.yaml, "
                             "fid_mnist, startup)")
     bench.add_argument("--measure", choices=["train_vaebench", "train_standard", "train_floor",
-                                             "evaluate", "fid_features", "fid_features_default"],
+                                             "evaluate", "fid_features", "fid_features_default",
+                                             "train_stacked"],
                             help=argparse.SUPPRESS)
     bench.add_argument("--case", help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)

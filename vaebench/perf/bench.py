@@ -5,8 +5,10 @@ its own; `vaebench bench --out results/perf/throughput.csv` runs them all, back 
 writes one row per (case, what): samples per second (median of repeats after a warm-up), peak
 memory, device, torch version, thread count and the load average when it started (timings on a
 shared machine are only comparable within one run: read the ratios). The per-run start-up cost of
-`vaebench train` is measured by vaebench.perf.startup and appended. Speed is measured here, never
-asserted by a test.
+`vaebench train` is measured by vaebench.perf.startup and appended. A case with `stacked_seeds: N`
+also times N seeds trained as one vectorised model (vaebench.train.stacked) beside one separate run;
+`stacked_vs_separate` is the ratio of their per-run throughput (seed-samples per second). Speed
+is measured here, never asserted by a test.
 """
 
 import json
@@ -31,11 +33,11 @@ from vaebench.train.objective import batch_terms
 
 CONFIG = Path(__file__).resolve().parents[2] / "benchmarks" / "perf" / "throughput.yaml"
 MEASURES = ("train_vaebench", "train_standard", "train_floor", "evaluate", "fid_features",
-            "fid_features_default")
+            "fid_features_default", "train_stacked")
 TRAINING = ("train_vaebench", "train_floor")  # the rows compared with the standard recipe
 COLUMNS = ["case", "what", "options", "n", "samples_per_s", "samples_per_s_best", "seconds",
            "speedup_vs_standard", "speedup_vs_base", "best_vs_standard", "share_of_floor",
-           "peak_rss_mb",
+           "stacked_vs_separate", "peak_rss_mb",
            "peak_gpu_mb", "device", "torch", "threads", "cpus", "load_1min", "note"]
 
 
@@ -130,6 +132,27 @@ def train_floor(case, device, data_root) -> tuple[float, int]:
     return _timed(epoch, case["repeats"], steps * len(x)), steps * len(x)
 
 
+def train_stacked(case, device, data_root) -> tuple[float, int]:
+    """The case's `stacked_seeds` seeds (0, 1, ...) as one vectorised model, an epoch of
+    `images` examples each: seed-samples per second, against one separate run's (the case's
+    train_vaebench row, measured in the same process setting)."""
+    from dataclasses import replace
+
+    from vaebench.train import stacked
+    from vaebench.train.loop import Run, resolve_device
+
+    cfg = case_config(case, device, data_root, case["images"])
+    cfgs = [replace(cfg, seed=seed) for seed in range(case["stacked_seeds"])]
+    dev = resolve_device(cfg.device)
+    runs = []
+    for each in cfgs:
+        runs.append(Run(each, dev))
+        runs[-1].noise = stacked.noise_from_global_rng()
+    stack, batches = stacked.Stack(runs), stacked.seed_batches(cfgs, dev)
+    n = len(cfgs) * case["images"]
+    return _timed(lambda: stacked.train_group_epoch(stack, batches), case["repeats"], n), n
+
+
 def _step(run, x: torch.Tensor) -> None:
     """One plain training step (the recipe's and the floor's): loss, backward, Adam. The network
     is called through run.forward, which is the bare model unless a precision option is set
@@ -177,6 +200,8 @@ def measure(what: str, case_name: str, device: str, data_root) -> dict:
     load = os.getloadavg()[0]
     config = load_cases()
     settings = config["fid"] if what.startswith("fid_features") else config["cases"][case_name]
+    if settings.get("threads"):  # e.g. 1, as the DAG runs each training job
+        torch.set_num_threads(settings["threads"])
     (rate, best), n = globals()[what](settings, device, data_root)
     options = settings.get("options", {})
     return {"case": case_name, "what": what,
@@ -187,7 +212,9 @@ def measure(what: str, case_name: str, device: str, data_root) -> dict:
             if torch.cuda.is_available() else 0.0,
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
             "torch": torch.__version__, "threads": torch.get_num_threads(),
-            "load_1min": load, "cpus": os.cpu_count()}
+            "load_1min": load, "cpus": os.cpu_count(),
+            "note": f"{settings['stacked_seeds']} seeds as one model"
+            if what == "train_stacked" else None}
 
 
 def measure_in_subprocess(what: str, case: str, device: str, data_root) -> dict:
@@ -228,9 +255,11 @@ def run_all(out: str | Path, device: str, data_root, only: list[str] | None = No
 
 def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
     """speedup_vs_standard: vaebench's loop (or the compute floor) / the standard recipe, same
-    case - the floor's is the ceiling of any loop's; speedup_vs_base: an option variant / its
-    base case's vaebench loop (fp32, default layout), and the suite's NHWC Inception / the
-    default layout; best_vs_standard: as speedup_vs_standard,
+    case - the floor's is the ceiling of any loop's; stacked_vs_separate: seed-samples/s of the
+    stacked seeds / samples/s of one separate run (vaebench's loop), same case;
+    speedup_vs_base: an option variant / its base case's vaebench loop (fp32, default layout),
+    and the suite's NHWC Inception / the default layout; best_vs_standard: as
+    speedup_vs_standard,
     from each side's best repeat; share_of_floor: vaebench's loop / the floor."""
     def by_case(what, column="samples_per_s"):
         return frame[frame.what == what].set_index("case")[column]
@@ -248,6 +277,9 @@ def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
                                        column="samples_per_s_best") for r in frame.itertuples()]
     frame["share_of_floor"] = [ratio(r, floor, r.case, rows=("train_vaebench",))
                                for r in frame.itertuples()]
+    # per-run throughput of N stacked seeds / one separate run's, same case and threads
+    frame["stacked_vs_separate"] = [ratio(r, by_case("train_vaebench"), r.case,
+                                          rows=("train_stacked",)) for r in frame.itertuples()]
     fid_default = by_case("fid_features_default")  # NHWC Inception / torch's default layout
     is_fid = frame.what == "fid_features"
     frame.loc[is_fid, "speedup_vs_base"] = [ratio(r, fid_default, r.case, rows=("fid_features",))

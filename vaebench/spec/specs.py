@@ -285,3 +285,24 @@ def artifacts_read(spec: dict, name: str) -> list[str]:
     an expensive evaluation (e.g. FID along training) runs once for a table and its figure."""
     return [f"results/{spec['paper']}/{other}.csv"
             for other in artifact(spec, name).get("from_artifacts", [])]
+
+
+def stacked_jobs(spec: dict, scale: str) -> list[tuple[str | None, str, list[int]]]:
+    """(alternative or None, experiment, seeds) of every experiment whose seeds train as one
+    stacked job at `scale` (vaebench.train.stacked): `stack_seeds: true` in its resolved options and
+    more than one seed; also under each alternative of an artifact that reads it."""
+    from vaebench.spec import alternatives
+
+    jobs = []
+    for experiment, definition in (spec.get("experiments") or {}).items():
+        listed = seeds(spec, experiment, scale)
+        if len(listed) < 2 or definition.get("procedure"):
+            continue
+        under = {alternative for name in spec["artifacts"]
+                 for alternative in alternatives.of_artifact(spec, name)
+                 if experiment in artifact_experiments(spec, name, scale)
+                 and alternatives.changes(spec, alternative, experiment)}
+        for alternative in [None, *sorted(under)]:
+            if run_config(spec, experiment, scale, listed[0], alternative=alternative).stack_seeds:
+                jobs.append((alternative, experiment, listed))
+    return jobs

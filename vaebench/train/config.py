@@ -10,7 +10,12 @@ from dataclasses import asdict, dataclass, field, fields
 
 from vaebench.errors import UserError
 
-MACHINE_KEYS = ("device", "data_root", "download")
+# Where the data and the compute are, and how the compute is organised: not part of what a run
+# is (stack_seeds trains the same runs, up to float rounding, in one process).
+MACHINE_KEYS = ("device", "data_root", "download", "stack_seeds")
+# The model families vaebench.train.stacked can train as one vectorised model: dense layers only, no
+# batch statistics (a BatchNorm's running averages would need a per-seed treatment it lacks).
+STACKABLE_MODELS = ("resnet_mlp", "dense_vae", "dai_fc")
 # Options added after runs already existed, with the value that means "off": at that value they
 # stay out of a run's identity, so adding them does not make Snakemake retrain every finished run.
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
@@ -63,6 +68,9 @@ class TrainConfig:
     precision: str = "fp32"  # fp32 | bf16 (autocast of the network; the loss stays fp32)
     channels_last: bool = False  # conv nets on a GPU: NHWC weights and inputs
     compile: bool = False  # torch.compile the encoder and decoder
+    # the workflow trains this experiment's seeds as one vectorised model in one job
+    # (vaebench.train.stacked), each seed writing its own run directory as a separate run would
+    stack_seeds: bool = False
     device: str = "auto"
     data_root: str | None = None
     download: bool = False
@@ -138,6 +146,9 @@ class TrainConfig:
              f"init must be torch or keras_glorot, got '{self.init}'"),
             (self.precision in ("fp32", "bf16"),
              f"precision must be fp32 or bf16, got '{self.precision}'"),
+            (not self.stack_seeds or self.model in STACKABLE_MODELS,
+             f"stack_seeds: model {self.model} cannot be stacked (only "
+             f"{', '.join(STACKABLE_MODELS)}); set stack_seeds: false"),
             (self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
              f"device must be auto, cpu, cuda[:N] or mps, got '{self.device}'"),
         ]

@@ -126,6 +126,9 @@ class Run:
         self.trajectory: list[torch.Tensor] = []
         self.probe: list[torch.Tensor] = []
         self.latent_hook = None  # see objective.batch_terms
+        # The generator of the reparameterisation noise when it is not the global RNG: a stacked
+        # run's (vaebench.train.stacked), whose seeds share one process; checkpointed as rng_cpu.
+        self.noise: torch.Generator | None = None
 
     def state(self) -> dict:
         return {
@@ -133,7 +136,8 @@ class Run:
             "optimizer": self.optimizer.state_dict(), "epoch": self.epoch,
             "metrics": self.metrics, "trajectory": [t.cpu() for t in self.trajectory],
             "probe": [t.cpu() for t in self.probe],
-            "config": self.cfg.to_dict(), "rng_cpu": torch.get_rng_state(),
+            "config": self.cfg.to_dict(),
+            "rng_cpu": torch.get_rng_state() if self.noise is None else self.noise.get_state(),
             "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
             "rng_shuffle": self.shuffle.get_state(),
         }
@@ -145,7 +149,10 @@ class Run:
         self.epoch, self.metrics = state["epoch"], state["metrics"]
         self.trajectory = [t.to(self.device) for t in state["trajectory"]]
         self.probe = [t.to(self.device) for t in state["probe"]]
-        torch.set_rng_state(state["rng_cpu"])
+        if self.noise is None:
+            torch.set_rng_state(state["rng_cpu"])
+        else:
+            self.noise.set_state(state["rng_cpu"])
         if state["rng_cuda"] is not None and self.device.type == "cuda":
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         self.shuffle.set_state(state["rng_shuffle"])
@@ -195,9 +202,7 @@ def train_epoch(run: Run, batches) -> dict:
     log_trajectory = cfg.trajectory and (cfg.trajectory_epochs is None
                                          or run.epoch < cfg.trajectory_epochs)
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
-    run.likelihood.on_epoch(run.epoch)
-    for group in run.optimizer.param_groups:
-        group["lr"] = lr_at(cfg, run.epoch)
+    begin_epoch(run)
     for step, x in enumerate(batches.epoch(run.shuffle)):
         terms = batch_terms(run.forward, run.likelihood, x,
                             kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
@@ -220,14 +225,41 @@ def train_epoch(run: Run, batches) -> dict:
         if probe is not None:
             run.probe.append(encode_eval(run.model, probe))
     check_finite(first_bad, run.epoch)
-    loss, nll, kl = (sums / n).tolist()
-    sigma = run.likelihood.sigma()
-    row = {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
-           "sigma": float(sigma) if sigma is not None else float("nan"),
-           "seconds": time.perf_counter() - started}
+    row = epoch_row(run, (sums / n).tolist(), time.perf_counter() - started)
     if run.l2:  # the penalty is trained on but kept out of `loss` (the VAE objective)
         row["l2"] = float(l2_sum / n)
     return row
+
+
+def begin_epoch(run: Run) -> None:
+    """What changes at an epoch's start: the likelihood's σ schedule and the learning rate."""
+    run.likelihood.on_epoch(run.epoch)
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr_at(run.cfg, run.epoch)
+
+
+def epoch_row(run: Run, means: list[float], seconds: float) -> dict:
+    """metrics.csv's row of the epoch just trained, from its mean loss, NLL and KL."""
+    loss, nll, kl = means
+    sigma = run.likelihood.sigma()
+    return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
+            "sigma": float(sigma) if sigma is not None else float("nan"), "seconds": seconds}
+
+
+def end_epoch(run: Run, row: dict) -> int:
+    """Count the epoch and keep its row; return how many epochs the run trains now (it grows
+    while a `max_epochs` run has not plateaued)."""
+    run.epoch += 1
+    run.metrics.append(row)
+    return planned_epochs(run.cfg, [each["loss"] for each in run.metrics])
+
+
+def save_due(run: Run, target: int, out_dir: Path) -> None:
+    """The snapshot and the checkpoint due after this epoch (the checkpoint always at the end)."""
+    if run.cfg.keep_checkpoints_every and run.epoch % run.cfg.keep_checkpoints_every == 0:
+        save_snapshot(run, out_dir)
+    if run.epoch % run.cfg.checkpoint_every == 0 or run.epoch == target:
+        save_checkpoint(run, out_dir)
 
 
 @torch.no_grad()
@@ -307,10 +339,11 @@ def resume_if_possible(run: Run, out_dir: Path, restart_if_changed: bool = False
 
 
 def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float,
-                  code: dict | None = None) -> dict:
+                  code: dict | None = None, extra: dict | None = None) -> dict:
     """Evaluation and every output file; done.json last. `code`: the code state when this
     process started training; a checkout that moved to another commit during the run shows as
-    `code_at_end` beside it (the record's commit is the one that trained)."""
+    `code_at_end` beside it (the record's commit is the one that trained). `extra`: more keys
+    for done.json (a stacked run's `stacked_with`)."""
     cfg = run.cfg
     frame = pd.DataFrame(run.metrics)
     atomic.write_csv(out_dir / "metrics.csv", frame)
@@ -331,7 +364,7 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float,
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
         "threads": torch.get_num_threads(), "n_eval": len(eval_data),
-        "data": data_used(cfg, len(eval_data)), **provenance.stamp(),
+        "data": data_used(cfg, len(eval_data)), **provenance.stamp(), **(extra or {}),
     }
     if code is not None and code != done["code"]:
         done["code"], done["code_at_end"] = code, done["code"]
@@ -411,6 +444,26 @@ def finished_as(out_dir: Path, cfg: TrainConfig, restart_if_changed: bool) -> bo
     return False
 
 
+def finished_run(cfg: TrainConfig, out_dir: Path, restart_if_changed: bool) -> dict | None:
+    """done.json of the finished run of `cfg` in `out_dir`, or None when it has still to train
+    (see finished_as for a finished run of another configuration)."""
+    if (out_dir / "done.json").exists() and finished_as(out_dir, cfg, restart_if_changed):
+        return yaml.safe_load((out_dir / "done.json").read_text())
+    return None
+
+
+def open_run(cfg: TrainConfig, device: torch.device, out_dir: Path,
+             restart_if_changed: bool) -> Run:
+    """The run of `cfg` built, resumed from its checkpoint in `out_dir` when there is one, and
+    its config.yaml written."""
+    run = Run(cfg, device)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    resume_if_possible(run, out_dir, restart_if_changed)
+    # after the checkpoint was accepted: a refused run leaves the directory as it was
+    atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
+    return run
+
+
 def planned_epochs(cfg: TrainConfig, losses: list[float]) -> int:
     """How long this run trains, given the epoch losses so far: `epochs` (or its σ schedule's
     length), and with `max_epochs` one more chunk (a quarter of `epochs`) each time a chunk ends
@@ -433,15 +486,12 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     `run.latent_hook` there). `restart_if_changed`: a checkpoint of another configuration is
     discarded (the DAG re-runs a job whose spec changed) instead of refused."""
     out_dir = Path(out_dir)
-    if (out_dir / "done.json").exists() and finished_as(out_dir, cfg, restart_if_changed):
-        return yaml.safe_load((out_dir / "done.json").read_text())
+    done = finished_run(cfg, out_dir, restart_if_changed)
+    if done is not None:
+        return done
     device = resolve_device(cfg.device)
     batches = make_batches(cfg, device)
-    run = Run(cfg, device)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    resume_if_possible(run, out_dir, restart_if_changed)
-    # after the checkpoint was accepted: a refused run leaves the directory as it was
-    atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
+    run = open_run(cfg, device, out_dir, restart_if_changed)
     if prepare is not None:
         prepare(run)
     show = sys.stderr.isatty() if progress is None else progress
@@ -451,18 +501,13 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     bar = tqdm(total=target, initial=run.epoch, disable=not show, unit="epoch")
     while run.epoch < target:
         row = train_epoch(run, batches)
-        run.epoch += 1
-        run.metrics.append(row)
-        target = planned_epochs(cfg, [row["loss"] for row in run.metrics])
+        target = end_epoch(run, row)
         bar.total = target  # grows when a run that has not plateaued is extended
         bar.update(1)
         bar.set_postfix(loss=f"{row['loss']:.4g}", kl=f"{row['kl']:.3g}")
         if not show:  # a log file instead of a terminal: one line per epoch
             print(f"epoch {run.epoch}/{target} loss {row['loss']:.5g} nll {row['nll']:.5g} "
                   f"kl {row['kl']:.4g} ({row['seconds']:.1f}s)", flush=True)
-        if cfg.keep_checkpoints_every and run.epoch % cfg.keep_checkpoints_every == 0:
-            save_snapshot(run, out_dir)
-        if run.epoch % cfg.checkpoint_every == 0 or run.epoch == target:
-            save_checkpoint(run, out_dir)
+        save_due(run, target, out_dir)
     bar.close()
     return write_outputs(run, batches.eval_data, out_dir, time.perf_counter() - started, code)

@@ -24,22 +24,29 @@ class BatchTerms:
     out: torch.Tensor  # raw decoder output
 
 
-def reparameterise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    return mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+def reparameterise(mu: torch.Tensor, logvar: torch.Tensor,
+                   noise: torch.Tensor | None = None) -> torch.Tensor:
+    """z = μ + ε·σ; ε from the global RNG unless given (the stacked trainer draws each seed's
+    ε from that seed's own generator: vaebench.train.stacked)."""
+    if noise is None:
+        noise = torch.randn_like(mu)
+    return mu + noise * torch.exp(0.5 * logvar)
 
 
 def batch_terms(model, likelihood, x: torch.Tensor, kl_weight: float = 1.0,
-                latent_hook=None, autoencoder: bool = False) -> BatchTerms:
+                latent_hook=None, autoencoder: bool = False,
+                noise: torch.Tensor | None = None) -> BatchTerms:
     """`latent_hook(mu, logvar) -> (mu, logvar, z)` lets an experiment intervene on the latents
     (e.g. Asperti 2019 Sec. 5: noise on one variable, others held at the prior).
-    `autoencoder`: the deterministic AE of Dai et al. (z = μ, no KL term)."""
+    `autoencoder`: the deterministic AE of Dai et al. (z = μ, no KL term). `noise`: the ε of the
+    reparameterisation (shape of μ), drawn here when not given."""
     mu, logvar = model.encode(x)
     if autoencoder:
         out = model.decode(mu)
         nll = likelihood.nll(x, out).mean()
         return BatchTerms(nll, nll, torch.zeros_like(nll), mu, logvar, out)
     if latent_hook is None:
-        z = reparameterise(mu, logvar)
+        z = reparameterise(mu, logvar, noise)
     else:
         mu, logvar, z = latent_hook(mu, logvar)
     out = model.decode(z)

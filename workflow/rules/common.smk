@@ -1,6 +1,7 @@
 # Which artifacts exist, which can be built here, and the runs each needs (read from the specs).
 import shlex
 import sys
+from types import SimpleNamespace
 
 import torch
 from snakemake.settings.types import DeploymentMethod
@@ -175,6 +176,47 @@ def run_config_hash(wildcards):
     identity = {**run.identity(),
                 **({"procedure": procedure["scales"][wildcards.scale]} if procedure else {})}
     return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stacked_jobs():
+    """(runs folder of the paper, experiment, seeds) of every experiment whose seeds train as one
+    job at this scale (stack_seeds: rule train_stacked_*); the others train a job per seed."""
+    return [(vb_alt.paper_dir(paper, alternative), experiment, seeds)
+            for paper, spec in SPECS.items()
+            for alternative, experiment, seeds in vb_spec.stacked_jobs(spec, SCALE)]
+
+
+STACKED = stacked_jobs()
+
+
+def per_seed_scale_regex():
+    """The {scale} wildcard of the per-seed train rule: any scale, except where the path goes on
+    to a stacked experiment's run at this scale (the lookahead sees the rest of the path), so
+    each run has one rule."""
+    import re
+
+    stacked = "|".join(re.escape(f"{SCALE}/{paper_dir}/{experiment}/")
+                       for paper_dir, experiment, _ in STACKED)
+    return (rf"(?!(?:{stacked}))" if stacked else "") + "(?:smoke|quick|paper)"
+
+
+def stacked_inputs(paper_dir, experiment, seeds):
+    """What the stacked job of an experiment reads: every seed's run inputs."""
+    return sorted({path for seed in seeds for path in run_inputs(SimpleNamespace(
+        paper=paper_dir, experiment=experiment, scale=SCALE, seed=str(seed)))})
+
+
+def seed_pattern(runs):
+    """`--out` of a stacked job: <runs>/seed{seed}, the braces kept from Snakemake's wildcard
+    expansion (a function's value is not expanded)."""
+    return lambda wildcards: f"{runs}/seed{{seed}}"
+
+
+def stacked_config_hash(paper_dir, experiment, seeds):
+    """Changes when any seed's resolved options change (run_config_hash of each)."""
+    return "-".join(run_config_hash(SimpleNamespace(paper=paper_dir, experiment=experiment,
+                                                    scale=SCALE, seed=str(seed)))
+                    for seed in seeds)
 
 
 def paper_flags(wildcards):
