@@ -9,7 +9,7 @@ from vaebench.eval.verdict import row
 Outcome = bool | tuple[bool, bool]  # whether a claim holds, or (holds, decided) of an ordering
 
 
-def claim(keys: dict, metric: str, reported, outcome: Outcome | None, converged: bool,
+def claim(keys: dict, metric: str, reported, outcome: Outcome | None, *, converged: bool,
           scale: str, source: str) -> dict:
     """A claim of the paper as a row, replicated whether it holds here. `outcome` is a bool, or
     (holds, decided) from verdict.ordering / `every`: an ordering of means within the seed noise
