@@ -7,7 +7,6 @@ its figure and any side tables (vaebench.artifacts.context). `build` writes them
 """
 
 import importlib
-import inspect
 import pkgutil
 from functools import cache
 from pathlib import Path
@@ -63,10 +62,7 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
     out = (Path(results) / paper / f"{name}.csv" if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
-    if "ctx" in inspect.signature(builder).parameters:
-        write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
-    else:  # not yet converted to the one shape (removed once every paper is)
-        builder(spec=spec, name=name, scale=scale, runs=runs, out=out)
+    write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
     if alternative is not None:
         return out
     add_sensitivity(spec, name, out, results)
