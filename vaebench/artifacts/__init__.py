@@ -24,7 +24,7 @@ def _builders() -> dict:
     builders = {}
     for paper in pkgutil.iter_modules(__path__):
         if not paper.ispkg:
-            continue  # shared helpers (common, procedures, table_html)
+            continue  # shared helpers (common, context, procedures, table_html)
         package = importlib.import_module(f"{__name__}.{paper.name}")
         for module in pkgutil.iter_modules(package.__path__):
             loaded = importlib.import_module(f"{package.__name__}.{module.name}")
