@@ -67,3 +67,13 @@ def build_with_alternatives(paper: str, name: str, scale: str, runs_root: Path,
                 shutil.copytree(run, moved)
         build(paper, name, scale, runs_root, results, alternative=alternative)
     return build(paper, name, scale, runs_root, results)
+
+
+def build_into(out: Path, builder, spec: dict, name: str, scale: str, runs=()) -> Path:
+    """A builder called directly on a (test's own) spec, its result written where `out` says as
+    `vaebench.artifacts.build` writes it: the CSV, its PNG and side tables."""
+    from vaebench.artifacts import write_built
+    from vaebench.artifacts.context import BuildContext
+
+    write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
+    return out

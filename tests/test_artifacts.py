@@ -69,6 +69,30 @@ def test_berger2020_figure2_transition_and_theorem(tmp_path):
     assert out.with_suffix(".png").exists()
 
 
+def test_a_builder_returns_its_table_and_figure_and_build_writes_them(tmp_path):
+    """The one builder shape: a builder (here an analytic one) returns its table, figure and
+    side tables and writes nothing; build() writes the CSV, the PNG and <name>_<key>.csv."""
+    from matplotlib.figure import Figure
+
+    from vaebench.artifacts.berger2020 import builders as berger2020
+    from vaebench.artifacts.context import BuildContext, Built
+    from vaebench.spec import specs
+
+    folder = tmp_path / "results" / "berger2020"
+    built = berger2020.figure2(BuildContext(specs.load_spec("berger2020"), "figure2", "quick",
+                                            folder=folder))
+    assert isinstance(built, Built) and isinstance(built.figure, Figure)
+    assert set(CONTRACT) <= set(built.table.columns) and list(built.extra_tables) == ["argmax"]
+    assert not any(tmp_path.rglob("*"))  # nothing written by the builder
+    out = build("berger2020", "figure2", "quick", tmp_path / "runs", tmp_path / "results")
+    assert out == folder / "figure2.csv"
+    assert {p.name for p in folder.iterdir()} >= {"figure2.csv", "figure2.png",
+                                                   "figure2_argmax.csv"}
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "figure2_argmax.csv"),
+                                  built.extra_tables["argmax"], check_dtype=False)
+    assert out.with_suffix(".png").stat().st_size > 10_000
+
+
 def test_summary_lists_built_and_skipped_artifacts(tmp_path):
     make_runs(tmp_path / "runs", "quick", [8, 8, 8])
     table = build_with_alternatives("asperti2019", "table1", "quick", tmp_path / "runs",

@@ -15,6 +15,7 @@ from vaebench.artifacts.asperti2020 import latents as asperti2020_latents
 from vaebench.artifacts.asperti2020 import lr as asperti2020_lr
 from vaebench.artifacts.asperti2020 import training as asperti2020_training
 from vaebench.artifacts.asperti2020 import two_stage as asperti2020
+from vaebench.artifacts.context import BuildContext
 from vaebench.data import datasets as data
 from vaebench.data import jpeg
 from vaebench.errors import UserError
@@ -397,8 +398,8 @@ def test_table1_from_a_snapshot_and_its_second_stage(tmp_path, monkeypatch):
     assert Path("results/asperti2020/figure2.png").exists()
     assert specs.artifacts_read(spec, "figure2") == ["results/asperti2020/table1.csv"]
     with pytest.raises(UserError, match="rebuild table1"):  # a smoke table1, a quick figure2
-        asperti2020_training.figure2(spec, "figure2", "quick", [],
-                                     Path("results/asperti2020/figure2.csv"))
+        asperti2020_training.figure2(BuildContext(spec, "figure2", "quick",
+                                                  folder=Path("results/asperti2020")))
 
 
 def test_new_options_left_off_keep_an_old_runs_identity():

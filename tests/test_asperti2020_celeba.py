@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from tests.conftest import build_into
 from tests.test_celeba import _write_tree
 from vaebench.artifacts.asperti2020.celeba import figure7, high_frequency_fraction
 from vaebench.data import celeba
@@ -30,8 +31,8 @@ def test_high_frequency_fraction_of_a_checkerboard_and_of_a_smooth_wave():
 
 
 def test_figure7_on_stand_ins_is_not_comparable(fragment_spec, tmp_path):
-    out = tmp_path / "asperti2020" / "figure7.csv"
-    figure7(fragment_spec, "figure7", "smoke", [], out)
+    out = build_into(tmp_path / "asperti2020" / "figure7.csv", figure7, fragment_spec, "figure7",
+                     "smoke")
     frame = pd.read_csv(out)
     assert set(frame.verdict) == {"not-comparable"} and out.with_suffix(".png").exists()
     assert set(frame.metric) == {"high_frequency_energy_fraction", "mean_abs_pixel_difference",
@@ -47,8 +48,8 @@ def test_figure7_on_a_fake_celeba_tree(fragment_spec, tmp_path, monkeypatch):
     monkeypatch.setenv("VAEBENCH_DATA", str(tmp_path / "root"))
     monkeypatch.setenv(celeba.CACHE_ENV, str(tmp_path / "cache"))
     fragment_spec["artifacts"]["figure7"]["scales"]["quick"] = {"n_images": 5, "n_shown": 2}
-    out = tmp_path / "asperti2020" / "figure7.csv"
-    figure7(fragment_spec, "figure7", "quick", [], out)
+    out = build_into(tmp_path / "asperti2020" / "figure7.csv", figure7, fragment_spec, "figure7",
+                     "quick")
     frame = pd.read_csv(out).set_index(["mode", "metric"])
     assert frame.loc[("all", "nearest_has_most_high_frequency"), "verdict"] == "qualitative-match"
     assert frame.loc[("all", "bicubic_sharper_than_bilinear"), "verdict"] == "qualitative-match"

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
+from tests.conftest import build_into
 from tests.test_fid_reference import MeanPool
 from vaebench.artifacts.asperti2020 import celeba_tables as tables
 from vaebench.artifacts.asperti2020 import two_stage as asperti2020
@@ -133,7 +134,7 @@ def build(spec: dict, name: str) -> pd.DataFrame:
     runs = specs.artifact_runs(spec, name, "smoke")
     out = Path("results/asperti2020") / f"{name}.csv"
     specs.artifact(spec, name)
-    getattr(tables, name)(spec=spec, name=name, scale="smoke", runs=runs, out=out)
+    build_into(out, getattr(tables, name), spec, name, "smoke", runs)
     assert out.with_suffix(".png").exists()
     return read_artifact_csv(out)
 

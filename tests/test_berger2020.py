@@ -8,8 +8,10 @@ import pytest
 import torch
 from torch import nn
 
+from tests.conftest import build_into
 from vaebench.artifacts.berger2020 import builders as berger2020
 from vaebench.artifacts.berger2020 import evaluation as bev
+from vaebench.artifacts.context import BuildContext
 from vaebench.data import datasets as data
 from vaebench.eval.verdict import CONTRACT, read_artifact_csv, row
 from vaebench.models import build_model
@@ -113,9 +115,8 @@ def test_table1_rows_claims_and_unconverged_verdicts(tiny_runs, tmp_path):
     spec, root = tiny_runs
     spec = {**spec, "artifacts": {**spec["artifacts"], "table1": {
         **spec["artifacts"]["table1"], "scales": {"quick": {"eval_points": 300}}}}}
-    out = tmp_path / "table1.csv"
-    berger2020.table1(spec=spec, name="table1", scale="quick",
-                      runs=runs_of(spec, root, "table1"), out=out)
+    out = build_into(tmp_path / "table1.csv", berger2020.table1, spec, "table1", "quick",
+                     runs_of(spec, root, "table1"))
     frame = read_artifact_csv(out)
     assert set(CONTRACT) <= set(frame.columns) and out.with_suffix(".png").exists()
     elbo = frame[frame.metric == "elbo"].set_index("experiment")
@@ -138,9 +139,8 @@ def test_table1_sigma_0p043_row_is_the_papers_f_star(tiny_runs, tmp_path):
     spec, root = tiny_runs
     spec = {**spec, "artifacts": {**spec["artifacts"], "table1": {
         **spec["artifacts"]["table1"], "scales": {"quick": {"eval_points": 100}}}}}
-    out = tmp_path / "table1.csv"
-    berger2020.table1(spec=spec, name="table1", scale="quick",
-                      runs=runs_of(spec, root, "table1"), out=out)
+    out = build_into(tmp_path / "table1.csv", berger2020.table1, spec, "table1", "quick",
+                     runs_of(spec, root, "table1"))
     elbo = read_artifact_csv(out).query("metric == 'elbo'").set_index("experiment")
     reported = spec["artifacts"]["table1"]["reported"]
     paper_f_star = reported["elbo"]["f_sigma_0p043"]
@@ -162,9 +162,8 @@ def test_other_2d_artifacts_build(tiny_runs, tmp_path, name):
              "eval_points": 200}
     spec = {**spec, "artifacts": {**spec["artifacts"], name: {**art, "scales": {
         "quick": {k: v for k, v in sizes.items() if k in art["scales"]["quick"]}}}}}
-    out = tmp_path / f"{name}.csv"
-    berger2020.BUILDERS[name](spec=spec, name=name, scale="quick", runs=runs_of(spec, root, name),
-                              out=out)
+    out = build_into(tmp_path / f"{name}.csv", berger2020.BUILDERS[name], spec, name, "quick",
+                     runs_of(spec, root, name))
     frame = read_artifact_csv(out)
     assert set(CONTRACT) <= set(frame.columns) and out.with_suffix(".png").stat().st_size > 5000
     judged = frame[frame.metric != "elbo"]  # the absolute ELBOs are not-comparable (table1)
@@ -184,8 +183,7 @@ def test_figure3_checks_the_noise_order(tmp_path):
     art = spec["artifacts"]["figure3"]
     art["reported"]["noise_order"] = False
     art["scales"]["quick"]["n_points"] = 2000
-    berger2020.figure3(spec, "figure3", "quick", [], tmp_path / "f3.csv")
-    flipped = pd.read_csv(tmp_path / "f3.csv").query(
+    flipped = berger2020.figure3(BuildContext(spec, "figure3", "quick")).table.query(
         "metric == 'noise_order_moderate_small_large'").iloc[0]
     assert not flipped.reported and flipped.verdict == "differs"
 
@@ -209,47 +207,48 @@ def _claims(rows: list[dict]) -> dict[str, str]:
     return {r["metric"]: r["verdict"] for r in rows}
 
 
+def _context(name: str, spec: dict | None = None, runs=()) -> BuildContext:
+    """An artifact's context at quick without runs (all converged), on the YAML or `spec`."""
+    return BuildContext(spec or specs.load_spec("berger2020"), name, "quick", tuple(runs))
+
+
 def test_table1_orderings_are_decided_beyond_the_seed_noise():
-    reported = specs.load_spec("berger2020")["artifacts"]["table1"]["reported"]
-    groups = {e: [] for e in _table1_elbo()}  # no run files: converged
-    clear = _claims(berger2020.table1_claims(groups, _table1_elbo(), "quick", reported))
+    ctx = _context("table1")  # no run files: converged
+    clear = _claims(berger2020.table1_claims(ctx, _table1_elbo()))
     assert set(clear.values()) == {"qualitative-match"} and len(clear) == 5
     # LV above LS by less than the noise (means 1.62 vs 1.60, runs 0.2 apart): inconclusive
     noisy = _table1_elbo(lv_vae=_spaced(1.62, spread=0.2), ls_vae=_spaced(1.60, spread=0.2))
-    verdicts = _claims(berger2020.table1_claims(groups, noisy, "quick", reported))
+    verdicts = _claims(berger2020.table1_claims(ctx, noisy))
     assert verdicts["LV > LS"] == "inconclusive"
     assert verdicts["F* < LS"] == "qualitative-match"  # still far apart
     # beyond the noise the other way: differs; one run a side is never decided
     swapped = _table1_elbo(lv_vae=_spaced(1.0), f_star=_spaced(0.9))
-    verdicts = _claims(berger2020.table1_claims(groups, swapped, "quick", reported))
+    verdicts = _claims(berger2020.table1_claims(ctx, swapped))
     assert verdicts["LV > LS"] == "differs" and verdicts["F* < F-VAE sigma=0.1"] == "differs"
     single = {e: v[:1] for e, v in _table1_elbo().items()}
-    assert set(_claims(berger2020.table1_claims(groups, single, "quick",
-                                                reported)).values()) == {"inconclusive"}
+    assert set(_claims(berger2020.table1_claims(ctx, single)).values()) == {"inconclusive"}
     # "every fixed sigma": one fixed sigma within the noise of LS-VAE leaves it undecided
     close = _table1_elbo(f_sigma_0p1=_spaced(1.29, spread=0.2))
-    verdicts = _claims(berger2020.table1_claims(groups, close, "quick", reported))
+    verdicts = _claims(berger2020.table1_claims(ctx, close))
     assert verdicts["LS > every fixed sigma"] == "inconclusive"
 
 
 def test_scatter_claims_are_decided_beyond_the_seed_noise():
-    spec = specs.load_spec("berger2020")
-    reported = spec["artifacts"]["figure6"]["reported"]
+    figure6, figure4 = _context("figure6"), _context("figure4")
     energy = {"ls_vae": _spaced(0.02, spread=0.002), "f_star": _spaced(0.05, spread=0.002),
               "lv_vae": _spaced(0.005, spread=0.002)}
-    assert set(_claims(berger2020._figure6_claims(energy, {}, [], "quick", reported)
+    assert set(_claims(berger2020._figure6_claims(figure6, energy, {})
                        ).values()) == {"qualitative-match"}
     energy["lv_vae"] = _spaced(0.019, spread=0.02)  # LV barely below LS, within the noise
-    assert _claims(berger2020._figure6_claims(energy, {}, [], "quick", reported))[
+    assert _claims(berger2020._figure6_claims(figure6, energy, {}))[
         "LV-VAE generates better than LS-VAE"] == "inconclusive"
-    reported4 = spec["artifacts"]["figure4"]["reported"]
     energy4 = {"f_sigma_1": _spaced(0.3), "f_sigma_0p3": _spaced(0.1),
                "f_sigma_0p1": _spaced(0.03), "ls_vae": _spaced(0.02), "f_star": _spaced(0.05),
                "lv_vae": _spaced(0.005, spread=0.001)}
-    assert set(_claims(berger2020._figure4_claims(energy4, {}, [], "quick", reported4)
+    assert set(_claims(berger2020._figure4_claims(figure4, energy4, {})
                        ).values()) == {"qualitative-match"}
     energy4["f_sigma_0p3"] = _spaced(0.01)  # beyond the noise below σ = 0.1
-    assert _claims(berger2020._figure4_claims(energy4, {}, [], "quick", reported4))[
+    assert _claims(berger2020._figure4_claims(figure4, energy4, {}))[
         "F-VAE generates best at sigma=0.1"] == "differs"
 
 
@@ -264,18 +263,18 @@ def test_claims_report_what_the_yaml_says():
         assert keys and all(f"{k}_source" in art["reported"] for k in keys)  # each its text
         flipped[name] = {**art, "reported": {**art["reported"],
                                              **{k: not art["reported"][k] for k in keys}}}
-    groups = {e: [] for e in _table1_elbo()}
-    rows = berger2020.table1_claims(groups, _table1_elbo(), "quick",
-                                    flipped["table1"]["reported"])
+    said_otherwise = {**spec, "artifacts": {**spec["artifacts"], **flipped}}
+    rows = berger2020.table1_claims(_context("table1", said_otherwise), _table1_elbo())
     energy = {e: _spaced(m, spread=0.001)
               for e, m in (("ls_vae", 0.02), ("f_star", 0.05), ("lv_vae", 0.005))}
-    rows += berger2020._figure6_claims(energy, {}, [], "quick", flipped["figure6"]["reported"])
+    rows += berger2020._figure6_claims(_context("figure6", said_otherwise), energy, {})
     measured = {"bpp": {"f_vae": _spaced(0.3), "lv_vae": _spaced(4.0)},
                 "spread": {"f_vae": _spaced(0.5), "lv_vae": _spaced(0.05)}}
-    rows += berger2020.table2_claims({"dataset": "mnist"}, measured, flipped["table2"], [],
-                                     "quick")
-    rows += [berger2020.collapse_row(flipped["theorem1"], {"D": 2}, factor, [ratio], "quick",
-                                     True) for factor, ratio in ((2.0, 0.03), (0.5, 0.8))]
+    rows += berger2020.table2_claims(_context("table2", said_otherwise), {"dataset": "mnist"},
+                                     measured)
+    theorem1 = _context("theorem1", said_otherwise)
+    rows += [berger2020.collapse_row(theorem1, {"D": 2}, factor, [ratio], True)
+             for factor, ratio in ((2.0, 0.03), (0.5, 0.8))]
     sources = {v for art in flipped.values() for k, v in art["reported"].items()
                if k.endswith("_source")}
     assert len(rows) == 12 and all(r["source"] in sources for r in rows)
@@ -366,24 +365,25 @@ def test_trivial_baselines_fail_the_2d_tolerances(curve_points):
                   sched["tolerance"]["kl_gap"])
 
 
-def test_trivial_baselines_fail_the_claim_thresholds():
-    spec = specs.load_spec("berger2020")
-    arts = spec["artifacts"]
+def test_trivial_baselines_fail_the_claim_thresholds(tmp_path):
     # figure10: a σ that does not move is not "decreasing from its initial 1"
     curves = {"ls_vae": [pd.DataFrame({"sigma": [1.0, 1.0, 0.9]})] * 2}
-    rows = berger2020._figure10_rows(arts["figure10"], {"ls_vae": []}, curves, 0.5, "quick")
+    ls_run = tmp_path / "ls_vae" / "seed0"
+    ls_run.mkdir(parents=True)
+    (ls_run / "done.json").write_text('{"converged": true}')
+    rows = berger2020._figure10_rows(_context("figure10", runs=[ls_run]), curves)
     assert [r["verdict"] for r in rows] == ["differs", "differs"]
     # theorem1: a zero decoder is collapsed below the bound too, one at the data radius is not
     # collapsed above it
-    theorem = arts["theorem1"]
-    assert berger2020.collapse_row(theorem, {}, 0.5, [0.0], "quick", True)["verdict"] == "differs"
-    assert berger2020.collapse_row(theorem, {}, 2.0, [1.0], "quick", True)["verdict"] == "differs"
-    assert berger2020.collapse_row(theorem, {}, 2.0, [0.03], "quick",
+    theorem = _context("theorem1")
+    assert berger2020.collapse_row(theorem, {}, 0.5, [0.0], True)["verdict"] == "differs"
+    assert berger2020.collapse_row(theorem, {}, 2.0, [1.0], True)["verdict"] == "differs"
+    assert berger2020.collapse_row(theorem, {}, 2.0, [0.03],
                                    True)["verdict"] == "qualitative-match"
     # table2: two equal ELBOs are not an order of magnitude apart
     measured = {"bpp": {"f_vae": _spaced(0.4), "lv_vae": _spaced(0.4)},
                 "spread": {"f_vae": _spaced(0.5), "lv_vae": _spaced(0.05)}}
-    verdicts = _claims(berger2020.table2_claims({}, measured, arts["table2"], [], "quick"))
+    verdicts = _claims(berger2020.table2_claims(_context("table2"), {}, measured))
     magnitude = next(v for m, v in verdicts.items() if "order of magnitude" in m)
     assert magnitude == "differs"
 
@@ -422,13 +422,13 @@ def test_mnist_trivial_decoders_do_not_match_table2(data_root):
     assert paper["f_vae"] < bpp["f_vae_zeros"] < 0.5
     measured = {"bpp": {"f_vae": [bpp["f_vae_zeros"]], "lv_vae": [bpp["lv_vae_collapsed"]]},
                 "spread": {"f_vae": [0.5], "lv_vae": [0.05]}}
-    rows = berger2020.table2_rows({"dataset": "mnist"}, berger2020.MNIST_SETTINGS,
-                                  {"f_vae": [], "lv_vae": []}, measured, paper, tol, "quick",
-                                  art["reported"]["source"], art["not_comparable"])
+    part = berger2020.Table2Part({"dataset": "mnist"}, berger2020.MNIST_SETTINGS, paper, tol)
+    table2 = _context("table2")
+    rows = berger2020.table2_rows(table2, part, {"f_vae": [], "lv_vae": []}, measured)
     verdicts = {r["setting"]: r["verdict"] for r in rows if r["metric"] == "elbo_bits_per_pixel"}
     assert verdicts == {"f_vae": "not-comparable", "lv_vae": "differs"}
     f_row = next(r for r in rows if r["setting"] == "f_vae")
     assert f_row["reported"] == paper["f_vae"] and art["not_comparable"]["f_vae"] in f_row["source"]
     # one run a side: Table 2's orderings are never decided
-    claims = berger2020.table2_claims({}, measured, art, [], "quick")
+    claims = berger2020.table2_claims(table2, {}, measured)
     assert {r["verdict"] for r in claims} == {"inconclusive"}

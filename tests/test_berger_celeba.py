@@ -15,6 +15,7 @@ from vaebench.artifacts import build
 from vaebench.artifacts.berger2020 import builders as berger2020
 from vaebench.artifacts.berger2020 import celeba as berger2020_celeba
 from vaebench.artifacts.berger2020 import evaluation as bev
+from vaebench.artifacts.context import BuildContext
 from vaebench.errors import UserError
 from vaebench.eval.verdict import CONTRACT, read_artifact_csv
 from vaebench.models import build_model
@@ -77,6 +78,11 @@ def test_order_of_magnitude_claim():
     assert above(0.5, -0.1, 3.16) and not above(-0.5, -0.1, 3.16)
 
 
+def _context() -> BuildContext:
+    """table2_celeba's context at quick, on the YAML, without runs (all converged)."""
+    return BuildContext(specs.load_spec(PAPER), "table2_celeba", "quick")
+
+
 def _runs(value: float, n: int) -> list[float]:
     """n per-run values around value, 1 % apart (a small seed noise)."""
     return [value * (1 + 0.01 * (k - (n - 1) / 2)) for k in range(n)]
@@ -94,7 +100,7 @@ def test_claims_on_the_papers_numbers_and_against_them(swap, n_runs, verdict):
              "recon_error": {"f_vae": _runs(0.1, n_runs), "lv_vae": _runs(0.02, n_runs)}}
     measured = {measure: dict(zip(values, list(values.values())[::-1], strict=True)) if swap
                 else values for measure, values in paper.items()}
-    rows = berger2020_celeba.claim_rows({"dataset": "celeba"}, measured, art, [], "quick")
+    rows = berger2020_celeba.claim_rows(_context(), {"dataset": "celeba"}, measured)
     assert len(rows) == 4 and {r["verdict"] for r in rows} == {verdict}
     # what the paper says of each claim, and its text, are the YAML's
     said = art["reported"]
@@ -104,12 +110,11 @@ def test_claims_on_the_papers_numbers_and_against_them(swap, n_runs, verdict):
 
 
 def test_claims_within_the_seed_noise_are_inconclusive():
-    art = specs.load_spec(PAPER)["artifacts"]["table2_celeba"]
     noisy = [0.30, 0.10, 0.20]  # LV-VAE's reconstruction error barely below F-VAE's, noisy
     measured = {"bpp": {"f_vae": _runs(0.4, 3), "lv_vae": _runs(8.0, 3)},
                 "spread": {"f_vae": _runs(0.5, 3), "lv_vae": _runs(0.05, 3)},
                 "recon_error": {"f_vae": [v + 0.01 for v in noisy], "lv_vae": noisy}}
-    rows = berger2020_celeba.claim_rows({"dataset": "celeba"}, measured, art, [], "quick")
+    rows = berger2020_celeba.claim_rows(_context(), {"dataset": "celeba"}, measured)
     verdicts = {r["metric"]: r["verdict"] for r in rows}
     assert verdicts.pop("LV-VAE reconstructions closer to the test images than F-VAE's") == \
         "inconclusive"
@@ -157,9 +162,9 @@ def test_celeba_bpp_rows_are_not_comparable_beyond_our_ceilings():
         assert paper[setting] - tol > top  # no run can match
     measured = {"bpp": {s: [v] for s, v in ceiling.items()},
                 "spread": {"f_vae": [0.5], "lv_vae": [0.05]}}
-    rows = berger2020.table2_rows({"dataset": "celeba"}, berger2020_celeba.CELEBA_SETTINGS,
-                                  {"f_vae": [], "lv_vae": []}, measured, paper, tol, "quick",
-                                  art["reported"]["source"], art["not_comparable"])
+    part = berger2020.Table2Part({"dataset": "celeba"}, berger2020_celeba.CELEBA_SETTINGS,
+                                 paper, tol)
+    rows = berger2020.table2_rows(_context(), part, {"f_vae": [], "lv_vae": []}, measured)
     bpp = {r["setting"]: r for r in rows if r["metric"] == "elbo_bits_per_pixel"}
     for setting, cell in bpp.items():
         assert cell["verdict"] == "not-comparable" and cell["reported"] == paper[setting]

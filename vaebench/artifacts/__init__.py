@@ -1,8 +1,9 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
 Each paper has a sub-package here, named after the paper key, whose modules declare `BUILDERS =
-{artifact: function}`; a builder reads the run directories its spec names (or computes an
-analytic result) and writes the tidy reported-vs-replicated CSV and a plot, atomically.
+{artifact: function}`; a builder takes a `BuildContext` (the spec, the artifact, the scale, the
+run directories the spec names) and returns a `Built`: the tidy reported-vs-replicated table,
+its figure and any side tables (vaebench.artifacts.context). `build` writes them, atomically.
 """
 
 import importlib
@@ -10,8 +11,9 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-from vaebench import atomic, provenance
+from vaebench import atomic, plots, provenance
 from vaebench.artifacts import table_html
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
 from vaebench.eval.verdict import read_artifact_csv
 from vaebench.spec import alternatives, data_present, inconsistencies, specs
@@ -22,7 +24,7 @@ def _builders() -> dict:
     builders = {}
     for paper in pkgutil.iter_modules(__path__):
         if not paper.ispkg:
-            continue  # shared helpers (common, procedures, table_html)
+            continue  # shared helpers (common, context, procedures, table_html)
         package = importlib.import_module(f"{__name__}.{paper.name}")
         for module in pkgutil.iter_modules(package.__path__):
             loaded = importlib.import_module(f"{package.__name__}.{module.name}")
@@ -60,7 +62,7 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
     out = (Path(results) / paper / f"{name}.csv" if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
-    builder(spec=spec, name=name, scale=scale, runs=runs, out=out)
+    write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
     if alternative is not None:
         return out
     add_sensitivity(spec, name, out, results)
@@ -71,6 +73,15 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
                                         **provenance.stamp()})
     return out
+
+
+def write_built(built: Built, out: Path) -> None:
+    """A builder's result beside `out` (<name>.csv): its side tables as <name>_<key>.csv, the
+    table itself, and its figure as <name>.png; each file written atomically."""
+    for key, table in built.extra_tables.items():
+        atomic.write_csv(out.with_name(f"{out.stem}_{key}.csv"), table)
+    atomic.write_csv(out, built.table)
+    plots.save(built.figure, out.with_suffix(".png"))
 
 
 def add_sensitivity(spec: dict, name: str, out: Path, results: str | Path) -> None:

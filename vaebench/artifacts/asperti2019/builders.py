@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
 from vaebench.artifacts import procedures
+from vaebench.artifacts.common import image_grid
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.eval import verdict
 from vaebench.eval.verdict import row
@@ -33,15 +35,13 @@ def sorted_profile(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("var_mu", ascending=False).reset_index(drop=True)
 
 
-def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported = art["reported"]
-    tol = art["tolerance"]
-    stats = [sorted_profile(run_files.latent_stats(run)) for run in runs]
-    common = {"scale": scale, "converged": run_files.all_converged(runs)}
+def table1(ctx: BuildContext) -> Built:
+    reported, tol = ctx.reported, ctx.tolerance
+    stats = [sorted_profile(run_files.latent_stats(run)) for run in ctx.runs]
+    common = ctx.judged()
     # the count rows are judged on the count itself settling, not on the loss
-    counts_settled, count_rule = run_files.counts_converged(runs)
-    count_common = {"scale": scale, "converged": counts_settled,
+    counts_settled, count_rule = run_files.counts_converged(list(ctx.runs))
+    count_common = {**ctx.judged(counts_settled),
                     "source": f"{reported['inactive_count_source']} (converged: {count_rule})"}
     paper_rows = sorted_profile(pd.DataFrame(reported["variables"]))
     paper_inactive = int((paper_rows["mean_sigma2"] >= INACTIVE).sum())
@@ -60,14 +60,13 @@ def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> No
         for metric in ("var_mu", "mean_sigma2"):
             values = [float(s.loc[rank, metric]) for s in stats if rank < len(s)]
             rows.append(row({"rank": rank}, metric, float(paper_rows.loc[rank, metric]),
-                            values, tolerance=tol["per_variable"], source=art["source"],
+                            values, tolerance=tol["per_variable"], source=ctx.art["source"],
                             **common))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_table1(frame, stats, paper_rows, paper_inactive, out.with_suffix(".png"))
+    return Built(frame, plot_table1(frame, stats, paper_rows, paper_inactive))
 
 
-def plot_table1(frame, stats, paper_rows, paper_inactive, path) -> None:
+def plot_table1(frame, stats, paper_rows, paper_inactive):
     ranks = np.arange(len(paper_rows))
     fig, axes = plots.figure(1, 2, figsize=(11, 4))
     for ax, metric, label in ((axes[0], "var_mu", "Var(μ)"), (axes[1], "mean_sigma2", "E[σ²]")):
@@ -81,15 +80,11 @@ def plot_table1(frame, stats, paper_rows, paper_inactive, path) -> None:
     count = frame.loc[frame.metric == "inactive_count_sigma2"].iloc[0]
     fig.suptitle(f"Asperti 2019 Table 1 (dense MNIST VAE): inactive {count.replicated:.1f} "
                  f"replicated vs {paper_inactive} reported — {count.verdict} ({count.scale})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Shared helpers of the other artifacts: settings, evaluation.
-
-def settings(art: dict, scale: str) -> dict:
-    return (art.get("scales") or {}).get(scale, {})
-
 
 def inactive_count(run: Path) -> int:
     return int(run_files.latent_stats(run)["inactive_sigma2"].sum())
@@ -120,10 +115,9 @@ def prior_latents(n: int, dim: int, seed: int) -> torch.Tensor:
     return torch.randn(n, dim, generator=torch.Generator().manual_seed(seed))
 
 
-def image_grid(images: torch.Tensor, nrow: int) -> np.ndarray:
-    from torchvision.utils import make_grid
-
-    return make_grid(images, nrow=nrow, padding=2, pad_value=1.0)[0].numpy()
+def grey_grid(images: torch.Tensor, nrow: int) -> np.ndarray:
+    """Grey images in one [H, W] array (common.image_grid's first channel)."""
+    return image_grid(images, nrow)[..., 0]
 
 
 def first_epoch_claim(art: dict) -> bool:
@@ -134,9 +128,8 @@ def first_epoch_claim(art: dict) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Fig. 1: ten digits' posteriors in a 2-D latent space during the first epoch.
 
-def figure1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    run = runs[0]
+def figure1(ctx: BuildContext) -> Built:
+    run = ctx.runs[0]
     probe = pd.read_csv(run / "probe.csv")
     labels = probe_labels(run)
     probe["sigma2"] = np.exp(probe[["logvar_0", "logvar_1"]]).mean(axis=1)
@@ -144,9 +137,8 @@ def figure1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
     sigma2 = per_step["sigma2"].mean()
     spread = per_step[["mu_0", "mu_1"]].std(ddof=0).mean(axis=1)
     centre = per_step[["mu_0", "mu_1"]].mean().pow(2).sum(axis=1).pow(0.5)
-    converged = first_epoch_claim(art) or run_files.all_converged(runs)
-    common = {"scale": scale, "converged": converged}
-    reported, tol = art["reported"], art["tolerance"]
+    common = ctx.judged(first_epoch_claim(ctx.art) or ctx.converged)
+    reported, tol = ctx.reported, ctx.tolerance
     shrink = float(sigma2.iloc[-1] / sigma2.iloc[0])
     rows = [
         row({}, "initial_mean_sigma2", reported["initial_sigma2"], [float(sigma2.iloc[0])],
@@ -159,8 +151,7 @@ def figure1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
             **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure1(probe, labels, sigma2, spread, frame, out.with_suffix(".png"))
+    return Built(frame, plot_figure1(probe, labels, sigma2, spread, frame))
 
 
 def probe_labels(run: Path) -> list[int]:
@@ -171,7 +162,7 @@ def probe_labels(run: Path) -> list[int]:
     return [int(c) for c in labels.unique()]
 
 
-def plot_figure1(probe, labels, sigma2, spread, frame, path) -> None:
+def plot_figure1(probe, labels, sigma2, spread, frame):
     from matplotlib.patches import Ellipse
 
     fig, (ax, ax_time) = plots.figure(1, 2, figsize=(13, 5.5),
@@ -205,7 +196,7 @@ def plot_figure1(probe, labels, sigma2, spread, frame, path) -> None:
     fig.suptitle(f"Asperti 2019 Fig. 1: first epoch of a 784-256-64-16-2 VAE — σ² "
                  f"{sigma2.iloc[0]:.2f} → {sigma2.iloc[-1]:.3f}: {shrink.verdict} "
                  f"({shrink.scale})")
-    plots.save(fig, path)
+    return fig
 
 
 def plt_colours(n: int) -> list:
@@ -217,29 +208,28 @@ def plt_colours(n: int) -> list:
 # ---------------------------------------------------------------------------------------------
 # Fig. 2: the variance of each latent variable along training, per minibatch.
 
-def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    window = settings(art, scale).get("smooth_minibatches", 50)
-    trajectories = [read_trajectory(run) for run in runs]
-    finals = [run_files.latent_stats(run)["inactive_sigma2"].to_numpy() for run in runs]
-    common = {"scale": scale, "converged": run_files.all_converged(runs)}
+def figure2(ctx: BuildContext) -> Built:
+    window = ctx.settings.get("smooth_minibatches", 50)
+    trajectories = [read_trajectory(run) for run in ctx.runs]
+    inactive_at_end = [run_files.latent_stats(run)["inactive_sigma2"].to_numpy()
+                       for run in ctx.runs]
+    common = ctx.judged()
     settled, times, counts = [], [], []
-    for trajectory, final in zip(trajectories, finals, strict=True):
+    for trajectory, inactive in zip(trajectories, inactive_at_end, strict=True):
         smooth = sigma2_matrix(trajectory).rolling(window, min_periods=1).mean()
         at_end = smooth.iloc[-1].to_numpy() >= INACTIVE
-        settled.append(bool((at_end == final).all()))
+        settled.append(bool((at_end == inactive).all()))
         counts.append(int(at_end.sum()))
-        times += [collapse_minibatch(smooth[col]) for col in smooth.columns[final]]
+        times += [collapse_minibatch(smooth[col]) for col in smooth.columns[inactive]]
     rows = [
         row({}, "inactive_at_end_of_log", None, counts, **common),
         row({}, "collapse_minibatch_median", None, [float(np.median(times))] if times else [],
             **common),
         row({}, "inactive_set_settled_within_log", True, [all(settled)], compare="equal",
-            source=art["reported"]["settled_source"], **common),
+            source=ctx.reported["settled_source"], **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure2(trajectories[0], finals[0], frame, window, out.with_suffix(".png"))
+    return Built(frame, plot_figure2(trajectories[0], inactive_at_end[0], frame, window))
 
 
 def collapse_minibatch(series: pd.Series) -> float:
@@ -248,14 +238,15 @@ def collapse_minibatch(series: pd.Series) -> float:
     return float(below[-1] + 1) if len(below) else 0.0
 
 
-def plot_figure2(trajectory, final, frame, window, path) -> None:
+def plot_figure2(trajectory, inactive, frame, window):
+    """`inactive`: per latent variable, whether it is inactive at the end of training."""
     fig, (ax_s, ax_v) = plots.figure(1, 2, figsize=(13, 4.8), sharex=True)
-    k = len(final)
+    k = len(inactive)
     steps = trajectory["minibatch"] + 1
     for j in range(k):
-        colour, label = ("tab:red", "inactive at the end") if final[j] else \
+        colour, label = ("tab:red", "inactive at the end") if inactive[j] else \
             ("tab:blue", "active at the end")
-        first = j == int(np.argmax(final == final[j]))
+        first = j == int(np.argmax(inactive == inactive[j]))
         ax_s.plot(steps, trajectory[f"mean_sigma2_{j}"].rolling(window, min_periods=1).mean(),
                   color=colour, lw=0.9, label=label if first else None)
         ax_v.plot(steps, trajectory[f"var_mu_{j}"].rolling(window, min_periods=1).mean(),
@@ -268,23 +259,21 @@ def plot_figure2(trajectory, final, frame, window, path) -> None:
     ax_s.legend(fontsize=8)
     ax_v.legend(fontsize=8)
     claim = frame.loc[frame.metric == "inactive_set_settled_within_log"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Fig. 2: the {len(final)} latent variables of the dense MNIST VAE "
-                 f"along training (seed 0, {window}-minibatch running mean)\n"
-                 f"{int(final.sum())} inactive at the end; inactive set settled within the "
+    fig.suptitle(f"Asperti 2019 Fig. 2: the {len(inactive)} latent variables of the dense MNIST "
+                 f"VAE along training (seed 0, {window}-minibatch running mean)\n"
+                 f"{int(inactive.sum())} inactive at the end; inactive set settled within the "
                  f"plotted span: {claim.verdict} ({claim.scale})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Table 1, convolutional case (Sec. 3.1): inactive count of the Fig. 4 VAE, against the dense.
 
-def table1_conv(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported, tol = art["reported"], art["tolerance"]
-    groups = run_files.by_experiment(runs)
-    conv, dense = groups[art["conv_experiment"]], groups[art["dense_experiment"]]
+def table1_conv(ctx: BuildContext) -> Built:
+    reported, tol = ctx.reported, ctx.tolerance
+    conv, dense = ctx.groups[ctx.art["conv_experiment"]], ctx.groups[ctx.art["dense_experiment"]]
     stats = [sorted_profile(run_files.latent_stats(run)) for run in conv]
-    common = {"scale": scale, "converged": run_files.all_converged(conv)}
+    common = ctx.judged(run_files.all_converged(conv))
     conv_counts = [int(s["inactive_sigma2"].sum()) for s in stats]
     dense_counts = [inactive_count(run) for run in dense]
     fewer, decided = verdict.ordering(conv_counts, dense_counts)
@@ -301,20 +290,19 @@ def table1_conv(spec: dict, name: str, scale: str, runs: list[Path], out: Path) 
             tolerance=tol["variance_law"], source=reported["variance_law_source"], **common),
         row({"rank": ""}, "dense_inactive_count_sigma2", None, dense_counts, **common),
         row({"rank": ""}, "conv_fewer_inactive_than_dense", True, [fewer], compare="equal",
-            scale=scale, converged=counts_settled, decided=decided,
-            source=f"{reported['fewer_source']} (converged: {count_rule})"),
+            decided=decided, source=f"{reported['fewer_source']} (converged: {count_rule})",
+            **ctx.judged(counts_settled)),
     ]
     for rank in range(len(stats[0])):
         for metric in ("var_mu", "mean_sigma2"):
             rows.append(row({"rank": rank}, metric, None,
                             [float(s.loc[rank, metric]) for s in stats], **common))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_table1_conv(frame, stats, [sorted_profile(run_files.latent_stats(r)) for r in dense],
-                     reported, out.with_suffix(".png"))
+    dense_stats = [sorted_profile(run_files.latent_stats(run)) for run in dense]
+    return Built(frame, plot_table1_conv(frame, stats, dense_stats, reported))
 
 
-def plot_table1_conv(frame, conv_stats, dense_stats, reported, path) -> None:
+def plot_table1_conv(frame, conv_stats, dense_stats, reported):
     fig, (ax_var, ax_count) = plots.figure(1, 2, figsize=(12, 4.3),
                                            gridspec_kw={"width_ratios": [1.6, 1]})
     for stats, label, marker in ((conv_stats, "conv (Fig. 4)", "o"),
@@ -341,29 +329,27 @@ def plot_table1_conv(frame, conv_stats, dense_stats, reported, path) -> None:
     fig.suptitle(f"Asperti 2019 Sec. 3.1: conv VAE inactive {conv.replicated:.1f} vs "
                  f"{reported['inactive_count']} reported — {conv.verdict}; fewer than dense: "
                  f"{fewer.verdict} ({conv.scale})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Fig. 3: prior samples, and the same latents with the inactive variables zeroed.
 
-def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    n_digits = settings(art, scale).get("n_digits", 10)
-    results = [zeroing_experiment(run, n_digits) for run in runs]
-    common = {"scale": scale, "converged": run_files.all_converged(runs)}
-    threshold = art["tolerance"]["indistinguishable_msd"]
-    msd = [r["msd_inactive"] for r in results]
+def figure3(ctx: BuildContext) -> Built:
+    n_digits = ctx.settings.get("n_digits", 10)
+    zeroings = [zeroing_experiment(run, n_digits) for run in ctx.runs]
+    common = ctx.judged()
+    threshold = ctx.tolerance["indistinguishable_msd"]
+    msd = [zeroing["msd_inactive"] for zeroing in zeroings]
     rows = [
         row({}, "mean_sq_diff_inactive_zeroed", None, msd, **common),
-        row({}, "mean_sq_diff_control_active_zeroed", None, [r["msd_control"] for r in results],
-            **common),
+        row({}, "mean_sq_diff_control_active_zeroed", None,
+            [zeroing["msd_control"] for zeroing in zeroings], **common),
         row({}, "indistinguishable", True, [max(msd) < threshold], compare="equal",
-            source=art["reported"]["source"], **common),
+            source=ctx.reported["source"], **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure3(results[0], frame, threshold, out.with_suffix(".png"))
+    return Built(frame, plot_figure3(zeroings[0], frame, threshold))
 
 
 @torch.no_grad()
@@ -375,57 +361,53 @@ def zeroing_experiment(run: Path, n_digits: int) -> dict:
     control = by_variance.index[~by_variance["inactive_sigma2"]].tolist()[:len(inactive)]
     # control: as many active variables, least varied first
     z = prior_latents(n_digits, model.latent_dim, cfg.seed)
-    rows = {"full": decoded(model, likelihood, z)}
+    images = {"full": decoded(model, likelihood, z)}
     for key, columns in (("inactive", inactive), ("control", control)):
         zeroed = z.clone()
         zeroed[:, columns] = 0.0
-        rows[key] = decoded(model, likelihood, zeroed)
-    return {"images": rows, "n_inactive": len(inactive), "n_control": len(control),
-            "msd_inactive": float((rows["full"] - rows["inactive"]).pow(2).mean()),
-            "msd_control": float((rows["full"] - rows["control"]).pow(2).mean())}
+        images[key] = decoded(model, likelihood, zeroed)
+    return {"images": images, "n_inactive": len(inactive), "n_control": len(control),
+            "msd_inactive": float((images["full"] - images["inactive"]).pow(2).mean()),
+            "msd_control": float((images["full"] - images["control"]).pow(2).mean())}
 
 
-def plot_figure3(result, frame, threshold, path) -> None:
-    images = result["images"]
+def plot_figure3(zeroing, frame, threshold):
+    """One run's zeroing_experiment: its decoded digits, full and zeroed."""
+    images = zeroing["images"]
     stacked = torch.cat([images["full"], images["inactive"], images["control"]])
     fig, ax = plots.figure(figsize=(12, 4.4))
-    ax.imshow(image_grid(stacked, nrow=len(images["full"])), cmap="gray", vmin=0, vmax=1)
+    ax.imshow(grey_grid(stacked, nrow=len(images["full"])), cmap="gray", vmin=0, vmax=1)
     ax.set(xticks=[], yticks=[30 * i + 15 for i in range(3)])
     ax.set_yticklabels(["z ~ N(0, I), 16 latents",
-                        f"{result['n_inactive']} inactive zeroed\n(MSD "
-                        f"{result['msd_inactive']:.1e})",
-                        f"control: {result['n_control']} active zeroed\n(MSD "
-                        f"{result['msd_control']:.1e})"], fontsize=9)
+                        f"{zeroing['n_inactive']} inactive zeroed\n(MSD "
+                        f"{zeroing['msd_inactive']:.1e})",
+                        f"control: {zeroing['n_control']} active zeroed\n(MSD "
+                        f"{zeroing['msd_control']:.1e})"], fontsize=9)
     claim = frame.loc[frame.metric == "indistinguishable"].iloc[0]
     ax.set_title(f"Asperti 2019 Fig. 3 (seed 0): decoding with the inactive variables zeroed\n"
                  f"indistinguishable (mean squared difference < {threshold:g}): {claim.verdict} "
                  f"({claim.scale})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Fig. 5: samples of the convolutional VAE, and its reconstruction against the dense one.
 
-def figure5(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    n_test = settings(art, scale).get("test_images", 10_000)
-    groups = run_files.by_experiment(runs)
-    conv, dense = groups[art["conv_experiment"]], groups[art["dense_experiment"]]
+def figure5(ctx: BuildContext) -> Built:
+    n_test = ctx.settings.get("test_images", 10_000)
+    conv, dense = ctx.groups[ctx.art["conv_experiment"]], ctx.groups[ctx.art["dense_experiment"]]
     conv_nll = [reconstruction_nll(run, n_test) for run in conv]
     dense_nll = [reconstruction_nll(run, n_test) for run in dense]
-    converged = run_files.all_converged(conv + dense)
+    common = ctx.judged(run_files.all_converged(conv + dense))
     rows = [
-        row({"model": "conv"}, "test_reconstruction_nll", None, conv_nll, scale=scale,
-            converged=converged),
-        row({"model": "dense"}, "test_reconstruction_nll", None, dense_nll, scale=scale,
-            converged=converged),
+        row({"model": "conv"}, "test_reconstruction_nll", None, conv_nll, **common),
+        row({"model": "dense"}, "test_reconstruction_nll", None, dense_nll, **common),
         row({"model": ""}, "conv_reconstructs_better", True,
-            [np.mean(conv_nll) < np.mean(dense_nll)], compare="equal", scale=scale,
-            converged=converged, source=art["reported"]["source"]),
+            [np.mean(conv_nll) < np.mean(dense_nll)], compare="equal",
+            source=ctx.reported["source"], **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure5(conv[0], dense[0], frame, out.with_suffix(".png"))
+    return Built(frame, plot_figure5(conv[0], dense[0], frame))
 
 
 def samples_of(run: Path, n: int = 64) -> torch.Tensor:
@@ -433,12 +415,12 @@ def samples_of(run: Path, n: int = 64) -> torch.Tensor:
     return decoded(model, likelihood, prior_latents(n, model.latent_dim, cfg.seed))
 
 
-def plot_figure5(conv_run, dense_run, frame, path) -> None:
+def plot_figure5(conv_run, dense_run, frame):
     fig, axes = plots.figure(1, 2, figsize=(11, 6.6))
     nll = frame.set_index("model")["replicated"]
     for ax, run, label in ((axes[0], conv_run, "convolutional VAE (Fig. 4)"),
                            (axes[1], dense_run, "dense VAE (Table 1), for comparison")):
-        ax.imshow(image_grid(samples_of(run), nrow=8), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(grey_grid(samples_of(run), nrow=8), cmap="gray", vmin=0, vmax=1)
         key = "conv" if "conv" in label else "dense"
         ax.set(xticks=[], yticks=[], title=f"{label}\ntest reconstruction NLL "
                                             f"{nll[key]:.1f} nats")
@@ -447,38 +429,36 @@ def plot_figure5(conv_run, dense_run, frame, path) -> None:
                  f"conv reconstructs better than dense: {claim.verdict} ({claim.scale})")
     fig.tight_layout()
     fig.subplots_adjust(top=0.84)
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Sec. 4: the variance law Var(μ) + E[σ²] ≈ 1, for every trained model of this paper.
 
-def variance_law(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    tol = art["tolerance"]["per_variable"]
+def variance_law(ctx: BuildContext) -> Built:
+    reported, tol = ctx.reported, ctx.tolerance["per_variable"]
     rows, points = [], []
-    for experiment, group in run_files.by_experiment(runs).items():
+    for experiment, group in ctx.groups.items():
         stats = [sorted_profile(run_files.latent_stats(run)) for run in group]
-        common = {"scale": scale, "converged": run_files.all_converged(group)}
+        common = ctx.judged(run_files.all_converged(group))
         keys = {"experiment": experiment, "latent_dim": len(stats[0])}
         rows.append(row({**keys, "rank": ""}, "variance_law_mean_abs_dev",
-                        art["reported"]["variance_law_mean_abs_dev"],
+                        reported["variance_law_mean_abs_dev"],
                         [float((s["variance_law"] - 1).abs().mean()) for s in stats],
-                        compare="at_most", tolerance=art["tolerance"]["mean_abs_dev"],
-                        source=art["reported"]["source"], **common))
+                        compare="at_most", tolerance=ctx.tolerance["mean_abs_dev"],
+                        source=reported["source"], **common))
         for rank in range(len(stats[0])):
-            rows.append(row({**keys, "rank": rank}, "variance_law", art["reported"]["variance_law"],
+            rows.append(row({**keys, "rank": rank}, "variance_law", reported["variance_law"],
                             [float(s.loc[rank, "variance_law"]) for s in stats], tolerance=tol,
-                            source=art["reported"]["source"], **common))
+                            source=reported["source"], **common))
         points += [{"experiment": experiment, "law": law, "inactive": inactive}
                    for s in stats for law, inactive in zip(s["variance_law"],
                                                            s["inactive_sigma2"], strict=True)]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_variance_law(frame, pd.DataFrame(points), tol, out.with_suffix(".png"))
+    return Built(frame, plot_variance_law(frame, pd.DataFrame(points), tol))
 
 
-def plot_variance_law(frame, points, tol, path) -> None:
+def plot_variance_law(frame, points, tol):
     experiments = list(dict.fromkeys(points["experiment"]))
     fig, ax = plots.figure(figsize=(12, 4.8))
     jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(points))
@@ -500,21 +480,20 @@ def plot_variance_law(frame, points, tol, path) -> None:
     overall = verdict.artifact_verdict(frame["verdict"])
     ax.set_title(f"Asperti 2019 Sec. 4: variance law per latent variable, every trained model "
                  f"— {overall} ({frame.scale.iloc[0]})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Fig. 7: noise injection into an active variable (Sec. 5), driven by noise_injection.
 
-def figure7(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+def figure7(ctx: BuildContext) -> Built:
     """The procedure's steps, as its training jobs (experiment figure7_noise, one per source
-    run) wrote them; each run's `converged` is its source's."""
-    art = spec["artifacts"][name]
-    steps = [pd.read_csv(run / procedures.STEPS_FILE).assign(source=run.name) for run in runs]
-    atomic.write_csv(out.with_name(f"{name}_steps.csv"), pd.concat(steps))
-    common = {"scale": scale, "converged": run_files.all_converged(runs)}
-    source = art["reported"]["source"]
-    outcomes = [procedure_outcome(frame) for frame in steps]
+    run) wrote them (side table `steps`); each run's `converged` is its source's."""
+    steps = [pd.read_csv(run / procedures.STEPS_FILE).assign(source=run.name)
+             for run in ctx.runs]
+    common = ctx.judged()
+    source = ctx.reported["source"]
+    outcomes = [procedure_outcome(run_steps) for run_steps in steps]
     rows = [
         row({}, "noise_steps_until_gain_below_kl", None,
             [o["noise_steps"] for o in outcomes], **common),
@@ -528,8 +507,7 @@ def figure7(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
             **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure7(steps[0], frame, out.with_suffix(".png"))
+    return Built(frame, plot_figure7(steps[0], frame), {"steps": pd.concat(steps)})
 
 
 def procedure_outcome(steps: pd.DataFrame) -> dict:
@@ -545,7 +523,7 @@ def procedure_outcome(steps: pd.DataFrame) -> dict:
             "gain_fraction": float(end.gain / start.gain)}
 
 
-def plot_figure7(steps, frame, path) -> None:
+def plot_figure7(steps, frame):
     fig, ax = plots.figure(figsize=(11, 5))
     x = steps["step"]
     ax.plot(x, steps["gain"], "o-", color="tab:blue", ms=3, label="reconstruction gain (nats)")
@@ -571,33 +549,31 @@ def plot_figure7(steps, frame, path) -> None:
                  f"(source {steps.source.iloc[0]}) — collapse: "
                  f"{verdicts['collapses_after_gain_below_kl']}, recovery: "
                  f"{verdicts['recovers_after_noise_removed']} ({frame.scale.iloc[0]})")
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------
 # Beyond the paper (Sec. 7 methodology): sparsity as the latent dimension grows.
 
-def sparsity_vs_latent_dim(spec: dict, name: str, scale: str, runs: list[Path],
-                           out: Path) -> None:
-    art = spec["artifacts"][name]
-    n_test = settings(art, scale).get("test_images", 10_000)
-    tol = art["tolerance"]
-    source = art["reported"]["source"]
+def sparsity_vs_latent_dim(ctx: BuildContext) -> Built:
+    n_test = ctx.settings.get("test_images", 10_000)
+    tol, reported = ctx.tolerance, ctx.reported
+    source = reported["source"]
     rows, per_dim = [], {}
-    for group in run_files.by_experiment(runs).values():
+    for group in ctx.groups.values():
         dim = run_files.config(group[0]).arch["latent_dim"]
         inactive = [inactive_count(run) for run in group]
         nll = [reconstruction_nll(run, n_test) for run in group]
         per_dim[dim] = {"inactive": np.mean(inactive), "active": dim - np.mean(inactive),
                         "nll": np.mean(nll)}
-        common = {"scale": scale, "converged": run_files.all_converged(group)}
+        common = ctx.judged(run_files.all_converged(group))
         rows += [row({"latent_dim": dim}, "inactive_count", None, inactive, **common),
                  row({"latent_dim": dim}, "active_count", None, [dim - i for i in inactive],
                      **common),
                  row({"latent_dim": dim}, "test_reconstruction_nll", None, nll, **common)]
     dims = sorted(per_dim)
     small = [d for d in dims if d <= tol["fully_used_up_to"]]
-    common = {"scale": scale, "converged": run_files.all_converged(runs)}
+    common = ctx.judged()
     rows += [
         row({"latent_dim": ""}, "small_latent_spaces_fully_used", True,
             [all(per_dim[d]["inactive"] == 0 for d in small)], compare="equal", source=source,
@@ -605,16 +581,15 @@ def sparsity_vs_latent_dim(spec: dict, name: str, scale: str, runs: list[Path],
         row({"latent_dim": ""}, "sparsity_emerges_at_largest_dim", True,
             [per_dim[dims[-1]]["inactive"] > 0], compare="equal", source=source, **common),
         row({"latent_dim": ""}, "active_gain_from_16_to_largest",
-            art["reported"]["active_gain_from_16_to_largest"],
+            reported["active_gain_from_16_to_largest"],
             [per_dim[dims[-1]]["active"] - per_dim[16]["active"]] if 16 in per_dim else [],
             compare="at_most", tolerance=tol["active_gain"], source=source, **common),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_sparsity(per_dim, frame, out.with_suffix(".png"))
+    return Built(frame, plot_sparsity(per_dim, frame))
 
 
-def plot_sparsity(per_dim, frame, path) -> None:
+def plot_sparsity(per_dim, frame):
     dims = sorted(per_dim)
     fig, (ax_count, ax_nll) = plots.figure(1, 2, figsize=(12, 4.5))
     ax_count.plot(dims, [per_dim[d]["active"] for d in dims], "o-", label="active variables")
@@ -630,7 +605,7 @@ def plot_sparsity(per_dim, frame, path) -> None:
     overall = verdict.artifact_verdict(frame["verdict"])
     fig.suptitle(f"Beyond Asperti 2019 (Sec. 7 methodology): dense MNIST VAE as the latent "
                  f"dimension grows — {overall} ({frame.scale.iloc[0]})")
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"table1": table1, "table1_conv": table1_conv, "figure1": figure1,

@@ -9,12 +9,12 @@ appendix (MSE and REC/GEN FID of the two-stage VAE per mode) lives with the two-
 """
 
 from itertools import combinations
-from pathlib import Path
 
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.data.celeba import VARIANTS
 from vaebench.eval.verdict import row
@@ -59,8 +59,8 @@ def measure(images: dict[str, torch.Tensor]) -> tuple[dict, dict]:
     return high, differences
 
 
-def table_rows(high: dict, differences: dict, reported: dict, scale: str,
-               source: str) -> list[dict]:
+def table_rows(ctx: BuildContext, high: dict, differences: dict) -> list[dict]:
+    reported, scale, source = ctx.reported, ctx.scale, ctx.art["source"]
     rows = [row({"mode": mode, "compared_with": ""}, "high_frequency_energy_fraction", None,
                 values.tolist(), scale=scale, converged=True, source=f"{source}; our measure")
             for mode, values in high.items()]
@@ -78,18 +78,17 @@ def table_rows(high: dict, differences: dict, reported: dict, scale: str,
     return rows
 
 
-def figure7(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
+def figure7(ctx: BuildContext) -> Built:
+    art, scale = ctx.art, ctx.scale
     settings = art["scales"][scale]
     datasets = art["data"][scale] if isinstance(art["data"], dict) else art["data"]
     images = load_modes(datasets, settings["n_images"], settings.get("standin_size", 256))
     high, differences = measure(images)
-    frame = pd.DataFrame(table_rows(high, differences, art["reported"], scale, art["source"]))
-    atomic.write_csv(out, frame)
-    plot_figure7(images, settings["n_shown"], frame, scale, out.with_suffix(".png"))
+    frame = pd.DataFrame(table_rows(ctx, high, differences))
+    return Built(frame, plot_figure7(images, settings["n_shown"], frame, scale))
 
 
-def plot_figure7(images: dict, n_shown: int, frame, scale, path) -> None:
+def plot_figure7(images: dict, n_shown: int, frame, scale):
     """One row per mode, the same faces in each column; a 2x zoom on the last column's face."""
     modes = [m for m in ("nearest", "bilinear", "bicubic") if m in images]
     fig, axes = plots.figure(len(modes), n_shown + 1, figsize=(1.6 * (n_shown + 1),
@@ -110,7 +109,7 @@ def plot_figure7(images: dict, n_shown: int, frame, scale, path) -> None:
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples())
     fig.suptitle(f"Asperti & Trentin Fig. 7: 128x128 face crops resized to 64x64 ({scale})\n"
                  f"{verdicts}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure7": figure7}

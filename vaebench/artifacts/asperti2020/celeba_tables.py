@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
 from vaebench.artifacts.asperti2020.celeba import high_frequency_fraction
 from vaebench.artifacts.asperti2020.two_stage import (
     FIDS,
@@ -33,6 +33,8 @@ from vaebench.artifacts.asperti2020.two_stage import (
     tolerance_for,
     with_fid_protocol,
 )
+from vaebench.artifacts.common import claim, image_grid
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
 from vaebench.eval.two_stage import (
     evaluate,
@@ -45,24 +47,18 @@ from vaebench.spec import specs
 from vaebench.train import runs as run_files
 from vaebench.train.runs import snapshot_name
 
-
-def claim_row(keys: dict, claim: str, reported: dict, holds, scale: str, converged: bool) -> dict:
-    """A reported ordering; `holds` None when the runs cannot tell (e.g. one checkpoint)."""
-    values = [] if holds is None else [float(holds)]
-    return row(keys, claim, reported[claim], values, compare="equal", scale=scale,
-               converged=converged, source=reported["claims_source"])
-
-
 # ---------------------------------------------------------------- table 3
 
 
-def evaluate_table3(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
+def evaluate_table3(ctx: BuildContext) -> pd.DataFrame:
     """One row per (model, γ, checkpoint, seed)."""
-    art = specs.artifact(spec, name)
-    reference, options, _ = fid_protocol(spec, name, scale)
+    spec, scale = ctx.spec, ctx.scale
+    art = specs.artifact(spec, ctx.name)
+    reference, options, _ = fid_protocol(ctx)
     device = eval_device()
     inception = inception_network(device)
-    index, listed = run_index(runs), specs.artifact_experiments(spec, name, scale)
+    index = run_index(list(ctx.runs))
+    listed = specs.artifact_experiments(spec, ctx.name, scale)
     rows = []
     for parts in art["variants"].values():
         if parts["stage1"] not in listed:
@@ -130,21 +126,21 @@ def table3_claims(table: pd.DataFrame, art: dict, scale: str) -> list[dict]:
                                  if {1, 2} <= set(by_model.index) else None)
     converged = bool(table.converged.all())
     keys = {"model": "all", "gamma": "", "checkpoint": "", "epochs": "", "paper_epochs": ""}
-    return [claim_row(keys, claim, reported, value, scale, converged)
-            for claim, value in holds.items()]
+    return [claim(keys, metric, reported[metric], outcome, converged=converged, scale=scale,
+                  source=reported["claims_source"]) for metric, outcome in holds.items()]
 
 
-def table3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = specs.artifact(spec, name)
-    table = evaluate_table3(spec, name, scale, runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def table3(ctx: BuildContext) -> Built:
+    """Per (model, γ, checkpoint) the two-stage metrics, and observations 1-4; side table
+    `runs`."""
+    art, scale = specs.artifact(ctx.spec, ctx.name), ctx.scale
+    table = evaluate_table3(ctx)
     frame = pd.DataFrame(table3_rows(table, art, scale) + table3_claims(table, art, scale))
-    frame = with_fid_protocol(frame, spec, name, scale)
-    atomic.write_csv(out, frame)
-    plot_table3(frame, art, scale, out.with_suffix(".png"))
+    frame = with_fid_protocol(ctx, frame)
+    return Built(frame, plot_table3(frame, art, scale), {"runs": table})
 
 
-def plot_table3(frame: pd.DataFrame, art: dict, scale: str, path: Path) -> None:
+def plot_table3(frame: pd.DataFrame, art: dict, scale: str):
     """Per model: REC and GEN-2 by checkpoint, learned (blue) vs computed (orange) γ, replicated
     solid and reported dashed."""
     reported = pd.DataFrame(art["reported"]["rows"])
@@ -171,21 +167,21 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str, path: Path) -> None:
     lines = ["; ".join(claims[i:i + 3]) for i in range(0, len(claims), 3)]
     fig.suptitle("\n".join([f"Asperti & Trentin Table 3, CelebA ({scale}); solid: replicated, "
                             f"dashed: reported"] + lines), fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------- table 4
 
 
-def evaluate_table4(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
+def evaluate_table4(ctx: BuildContext) -> pd.DataFrame:
     """One row per (normalisation row, seed); every row of a seed sees the same random draws."""
-    art = specs.artifact(spec, name)
-    reference, options, _ = fid_protocol(spec, name, scale)
+    art = specs.artifact(ctx.spec, ctx.name)
+    reference, options, _ = fid_protocol(ctx)
     device = eval_device()
     inception = inception_network(device)
-    index = run_index(runs)
+    index = run_index(list(ctx.runs))
     rows, fids = [], {}  # the rows share REC (and GEN-1) images: one FID each
-    for seed in specs.seeds(spec, art["stage1"], scale):
+    for seed in specs.seeds(ctx.spec, art["stage1"], ctx.scale):
         stage1, stage2 = index[(art["stage1"], seed)], index[(art["stage2"], seed)]
         variance = generated_code_variance(stage2, max(options.n, 1000), device, seed)
         for key, setting in art["normalisation_rows"].items():
@@ -227,23 +223,24 @@ def table4_rows(table: pd.DataFrame, art: dict, scale: str) -> list[dict]:
                     converged=bool(first.converged.all()),
                     source=rep["gen2_latent_variance_source"]))
     means = table.groupby("row")["GEN-2"].mean()
-    rows.append(claim_row({"model": "with vs without normalisation", "row": "", "epochs": ""},
-                          "normalisation_improves_gen2", rep,
-                          bool(means["with"] < means["without"]), scale,
-                          bool(table.converged.all())))
+    rows.append(claim({"model": "with vs without normalisation", "row": "", "epochs": ""},
+                      "normalisation_improves_gen2", rep["normalisation_improves_gen2"],
+                      bool(means["with"] < means["without"]),
+                      converged=bool(table.converged.all()), scale=scale,
+                      source=rep["claims_source"]))
     return rows
 
 
-def table4(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = specs.artifact(spec, name)
-    table = evaluate_table4(spec, name, scale, runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
-    frame = pd.DataFrame(table4_rows(table, art, scale))
-    frame = with_fid_protocol(frame, spec, name, scale)
-    atomic.write_csv(out, frame)
-    claim = frame[frame.metric == "normalisation_improves_gen2"].iloc[0]
-    plot_fids(frame, f"Asperti & Trentin Table 4, CelebA ({scale}); GEN-2 with normalisation < "
-              f"without: {claim.verdict}", out.with_suffix(".png"))
+def table4(ctx: BuildContext) -> Built:
+    """Per normalisation row the two-stage metrics, the generated codes' variance and the
+    normalisation claim; side table `runs` (figure3 reads it)."""
+    art = specs.artifact(ctx.spec, ctx.name)
+    table = evaluate_table4(ctx)
+    frame = with_fid_protocol(ctx, pd.DataFrame(table4_rows(table, art, ctx.scale)))
+    improves = frame[frame.metric == "normalisation_improves_gen2"].iloc[0]
+    return Built(frame, plot_fids(frame, f"Asperti & Trentin Table 4, CelebA ({ctx.scale}); "
+                                         f"GEN-2 with normalisation < without: "
+                                         f"{improves.verdict}"), {"runs": table})
 
 
 # ---------------------------------------------------------------- figure 3
@@ -257,18 +254,20 @@ def best_seed(table4_runs: pd.DataFrame, row_key: str) -> tuple[int, pd.Series]:
     return int(best.seed), best
 
 
-def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = specs.artifact(spec, name)
-    table4_csv = out.with_name("table4.csv")
+def figure3(ctx: BuildContext) -> Built:
+    """GEN-2 faces of table4's best run (read from table4_runs.csv), and their high-frequency
+    energy beside the test images'."""
+    art, scale = specs.artifact(ctx.spec, ctx.name), ctx.scale
+    table4_csv = ctx.beside("table4.csv")
     if set(read_artifact_csv(table4_csv).scale) != {scale}:
         raise UserError(f"{table4_csv} was built at another scale than {scale}; rebuild table4")
-    seed, best = best_seed(pd.read_csv(out.with_name("table4_runs.csv")), art["row"])
+    seed, best = best_seed(pd.read_csv(ctx.beside("table4_runs.csv")), art["row"])
     settings = art["scales"][scale]
-    table4_rows_spec = specs.artifact(spec, "table4")["normalisation_rows"]
-    _, options, columns = fid_protocol(spec, name, scale)
-    options = replace(options, n=settings["n_measured"], latent_normalisation=table4_rows_spec[
+    normalisation_rows = specs.artifact(ctx.spec, "table4")["normalisation_rows"]
+    _, options, columns = fid_protocol(ctx)
+    options = replace(options, n=settings["n_measured"], latent_normalisation=normalisation_rows[
         art["row"]]["latent_normalisation"])
-    index = run_index(runs)
+    index = run_index(list(ctx.runs))
     samples = two_stage_samples(index[(art["stage1"], seed)], index[(art["stage2"], seed)],
                                 options, eval_device())
     faces, real = samples["GEN-2"].cpu(), samples["images"].cpu()
@@ -287,21 +286,19 @@ def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
             row(keys, "n_shown", None, [settings["n_shown"]], scale=scale, converged=True,
                 source=source)]
     frame = pd.DataFrame(rows).assign(**columns)
-    atomic.write_csv(out, frame)
-    plot_faces(faces[:settings["n_shown"]], f"Asperti & Trentin Fig. 3: GEN-2 faces ({scale}), "
-               f"seed {seed}, GEN-2 FID {float(best['GEN-2']):.1f}", out.with_suffix(".png"))
+    return Built(frame, plot_faces(faces[:settings["n_shown"]],
+                                   f"Asperti & Trentin Fig. 3: GEN-2 faces ({scale}), seed "
+                                   f"{seed}, GEN-2 FID {float(best['GEN-2']):.1f}"))
 
 
-def plot_faces(faces: torch.Tensor, title: str, path: Path) -> None:
-    from torchvision.utils import make_grid
-
+def plot_faces(faces: torch.Tensor, title: str):
     side = max(1, int(len(faces) ** 0.5))
-    grid = make_grid(faces.clamp(0, 1), nrow=side, padding=1).permute(1, 2, 0).numpy()
+    grid = image_grid(faces, nrow=side, padding=1, pad_value=0.0)
     fig, ax = plots.figure(figsize=(0.9 * side + 1, 0.9 * side + 1.2))
     ax.imshow(grid, interpolation="nearest")
     ax.axis("off")
     ax.set_title(title, fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------- resize appendix
@@ -311,17 +308,23 @@ def snapshots(run: Path) -> list[int]:
     return sorted(int(p.stem.removeprefix("epoch")) for p in (run / "snapshots").glob("epoch*.pt"))
 
 
-def evaluate_resize(spec: dict, name: str, scale: str, runs: list[Path]):
+def fid_reference_per_mode(ctx: BuildContext) -> dict[str, str]:
+    """Each resize mode's FID reference (that mode's own test images)."""
+    return dict(zip(ctx.art["modes"], specs.fid_references(ctx.spec, ctx.name, ctx.scale),
+                    strict=True))
+
+
+def evaluate_resize(ctx: BuildContext):
     """(one row per (mode, seed) at the end; one row per (mode, seed, snapshot epoch))."""
-    art = specs.artifact(spec, name)
-    _, options, _ = fid_protocol(spec, name, scale)
-    references = dict(zip(art["modes"], specs.fid_references(spec, name, scale), strict=True))
+    art = specs.artifact(ctx.spec, ctx.name)
+    _, options, _ = fid_protocol(ctx)
+    references = fid_reference_per_mode(ctx)
     device = eval_device()
     inception = inception_network(device)
-    index = run_index(runs)
+    index = run_index(list(ctx.runs))
     final, along = [], []
     for mode, parts in art["modes"].items():
-        for seed in specs.seeds(spec, parts["stage1"], scale):
+        for seed in specs.seeds(ctx.spec, parts["stage1"], ctx.scale):
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             converged = both_converged(stage1, stage2)
             metrics = evaluate(stage1, stage2, Path(references[mode]), options, inception, device)
@@ -361,9 +364,8 @@ def resize_claims(final: pd.DataFrame, along: pd.DataFrame, art: dict, scale: st
                                                           tolerance["stabilises_ratio"])}
     keys = {"mode": "all", "epoch": ""}
     converged = bool(final.converged.all())
-    return [row(keys, claim, reported[claim], [] if value is None else [float(value)],
-                compare="equal", scale=scale, converged=converged, source=reported["source"])
-            for claim, value in holds.items()]
+    return [claim(keys, metric, reported[metric], outcome, converged=converged, scale=scale,
+                  source=reported["source"]) for metric, outcome in holds.items()]
 
 
 def resize_rows(final: pd.DataFrame, along: pd.DataFrame, art: dict, scale: str) -> list:
@@ -382,21 +384,20 @@ def resize_rows(final: pd.DataFrame, along: pd.DataFrame, art: dict, scale: str)
     return rows + resize_claims(final, along, art, scale)
 
 
-def appendix_resize(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = specs.artifact(spec, name)
-    final, along = evaluate_resize(spec, name, scale, runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), final)
-    atomic.write_csv(out.with_name(f"{name}_along_training.csv"), along)
-    columns = fid_protocol(spec, name, scale)[2]
+def appendix_resize(ctx: BuildContext) -> Built:
+    """The two-stage VAE per resize mode; side tables `runs` (per mode and seed, at the end)
+    and `along_training` (per snapshot)."""
+    art, scale = specs.artifact(ctx.spec, ctx.name), ctx.scale
+    final, along = evaluate_resize(ctx)
+    columns = fid_protocol(ctx)[2]
     frame = pd.DataFrame(resize_rows(final, along, art, scale))
-    references = dict(zip(art["modes"], specs.fid_references(spec, name, scale), strict=True))
     frame = frame.assign(**{k: v for k, v in columns.items() if k != "fid_reference"})
-    frame["fid_reference"] = frame["mode"].map(references).fillna("")
-    atomic.write_csv(out, frame)
-    plot_resize(final, along, frame, scale, out.with_suffix(".png"))
+    frame["fid_reference"] = frame["mode"].map(fid_reference_per_mode(ctx)).fillna("")
+    return Built(frame, plot_resize(final, along, frame, scale),
+                 {"runs": final, "along_training": along})
 
 
-def plot_resize(final, along, frame, scale, path) -> None:
+def plot_resize(final, along, frame, scale):
     modes = [m for m in ("nearest", "bilinear", "bicubic") if m in set(final["mode"])]
     fig, (left, right) = plots.figure(1, 2, figsize=(10, 4))
     means = final.groupby("mode")[FIDS].mean().reindex(modes)
@@ -419,7 +420,7 @@ def plot_resize(final, along, frame, scale, path) -> None:
     fig.suptitle(f"Asperti & Trentin appendix: resize mode and the two-stage VAE ({scale})\n"
                  + "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples()),
                  fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"table3": table3, "table4": table4, "figure3": figure3,

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from vaebench import atomic, plots
+from vaebench import plots
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.eval.verdict import row
 from vaebench.train import runs as run_files
 from vaebench.train.latent_stats import read_trajectory, sigma2_matrix
@@ -51,13 +52,13 @@ def classify(values: np.ndarray, band: dict) -> dict:
             "undecided": len(values) - active - inactive}
 
 
-def first_epoch(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+def first_epoch(ctx: BuildContext) -> Built:
     """figure4 / figure5: the state of each variable after one epoch, and the paper's claim
     about how many are still undecided (reported: most_undecided_after_epoch1)."""
-    art = spec["artifacts"][name]
+    art, scale, runs = ctx.art, ctx.scale, ctx.runs
     counts = [classify(end_of_first_epoch(run), art["band"]) for run in runs]
     k = len(end_of_first_epoch(runs[0]))
-    common = {"scale": scale, "converged": True, "source": art["source"]}
+    common = {**ctx.judged(True), "source": art["source"]}
     rows = [row({"epoch": 1}, f"{kind}_after_epoch1", None, [c[kind] for c in counts], **common)
             for kind in ("active", "undecided", "inactive")]
     most = [float(c["undecided"] > k / 2) for c in counts]
@@ -66,11 +67,10 @@ def first_epoch(spec: dict, name: str, scale: str, runs: list[Path], out: Path) 
                     compare="equal", scale=scale, converged=True,
                     source=art["reported"]["source"]))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_first_epoch(runs[0], art, frame, out.with_suffix(".png"))
+    return Built(frame, plot_first_epoch(runs[0], art, frame))
 
 
-def plot_first_epoch(run: Path, art: dict, frame: pd.DataFrame, path: Path) -> None:
+def plot_first_epoch(run: Path, art: dict, frame: pd.DataFrame):
     trajectory = read_trajectory(run)
     steps = steps_per_logged_epoch(run, trajectory)
     sigma2 = sigma2_matrix(trajectory).iloc[:steps]
@@ -84,7 +84,7 @@ def plot_first_epoch(run: Path, art: dict, frame: pd.DataFrame, path: Path) -> N
     undecided = frame[frame.metric == "undecided_after_epoch1"].iloc[0]
     ax.set_title(f"{art['title']}\nundecided after one epoch: {undecided.replicated:.1f} of "
                  f"{sigma2.shape[1]}; most undecided: {claim.verdict}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 def activation_epochs(active_per_epoch: list[int]) -> int:
@@ -93,15 +93,15 @@ def activation_epochs(active_per_epoch: list[int]) -> int:
                                          strict=True)))
 
 
-def figure6(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+def figure6(ctx: BuildContext) -> Built:
     """Variables leave the limbo one by one: the active count grows over several epochs."""
-    art = spec["artifacts"][name]
+    art, scale = ctx.art, ctx.scale
     band, needed = art["band"], art["reported"]["min_activation_epochs"]
-    per_run = [epoch_means(run).iloc[:art["epochs"]] for run in runs]
+    per_run = [epoch_means(run).iloc[:art["epochs"]] for run in ctx.runs]
     actives = [[classify(state.to_numpy(), band)["active"] for _, state in means.iterrows()]
                for means in per_run]
     gradual = [float(activation_epochs(a) >= needed and a[-1] > a[0]) for a in actives]
-    common = {"scale": scale, "converged": True, "source": art["source"]}
+    common = {**ctx.judged(True), "source": art["source"]}
     rows = [row({"epoch": epoch}, "active", None, [a[epoch - 1] for a in actives], **common)
             for epoch in range(1, min(len(a) for a in actives) + 1)]
     rows.append(row({"epoch": "all"}, "activation_epochs", None,
@@ -110,18 +110,17 @@ def figure6(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> N
                     [float(np.mean(gradual) > 0.5)], compare="equal", scale=scale,
                     converged=True, source=art["reported"]["source"]))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure6(per_run[0], art, frame, out.with_suffix(".png"))
+    return Built(frame, plot_figure6(per_run[0], art, frame))
 
 
-def plot_figure6(means: pd.DataFrame, art: dict, frame: pd.DataFrame, path: Path) -> None:
+def plot_figure6(means: pd.DataFrame, art: dict, frame: pd.DataFrame):
     fig, ax = plots.figure(figsize=(8, 4.5))
     ax.plot(means.index, means.to_numpy(), linewidth=0.8, marker="." if len(means) < 5 else None)
     ax.axhline(art["band"]["active_below"], color="grey", linestyle=":", linewidth=0.8)
     ax.set(xlabel="epoch", ylabel="E[σ²] of each latent variable (epoch mean)", ylim=(0, 1.1))
     claim = frame[frame.metric == "activation_is_gradual"].iloc[0]
     ax.set_title(f"{art['title']}\nactivation gradual: {claim.verdict}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure4": first_epoch, "figure5": first_epoch, "figure6": figure6}

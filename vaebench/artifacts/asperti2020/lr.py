@@ -5,16 +5,16 @@ The paper's reading: a higher rate leaves fewer inactive variables and a lower m
 GEN-2 is not at the highest rate. Each is checked as an ordering between the rates run.
 """
 
-from pathlib import Path
 
 import pandas as pd
 
-from vaebench import atomic, plots
+from vaebench import plots
 from vaebench.artifacts.asperti2020.two_stage import (
     evaluate_variants,
     tolerance_for,
     with_fid_protocol,
 )
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.eval.verdict import ordering, row
 
 METRICS = ["inactive", "inactive_code", "REC", "GEN-1", "GEN-2", "REC_inf", "GEN-1_inf",
@@ -70,17 +70,15 @@ def best_not_at(per_rate: dict, rate: float, metric: str) -> tuple[bool, bool]:
     return best != rate, decided and other != best
 
 
-def table5(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    table = per_lr(evaluate_variants(spec, name, scale, runs), art["variants"])
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
-    frame = pd.DataFrame(lr_rows(table, art, scale) + claims(table, art, scale))
-    frame = with_fid_protocol(frame, spec, name, scale)
-    atomic.write_csv(out, frame)
-    plot_table5(frame, scale, out.with_suffix(".png"))
+def table5(ctx: BuildContext) -> Built:
+    """Per learning rate the two-stage metrics, and the paper's readings; side table `runs`."""
+    table = per_lr(evaluate_variants(ctx), ctx.art["variants"])
+    frame = pd.DataFrame(lr_rows(table, ctx.art, ctx.scale) + claims(table, ctx.art, ctx.scale))
+    frame = with_fid_protocol(ctx, frame)
+    return Built(frame, plot_table5(frame, ctx.scale), {"runs": table})
 
 
-def plot_table5(frame: pd.DataFrame, scale: str, path: Path) -> None:
+def plot_table5(frame: pd.DataFrame, scale: str):
     cells = frame[frame.lr != "all"].astype({"lr": float})
     fig, axes = plots.figure(1, 3, figsize=(13, 4))
     for ax, metrics in zip(axes, (["inactive"], ["REC", "GEN-1", "GEN-2"], ["mse"]), strict=True):
@@ -94,7 +92,7 @@ def plot_table5(frame: pd.DataFrame, scale: str, path: Path) -> None:
         ax.legend(fontsize=7)
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.lr == "all"].itertuples())
     fig.suptitle(f"Asperti & Trentin Table 5, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"table5": table5}

@@ -6,11 +6,10 @@ second stage) pair is evaluated like Table 2; rows give mean ± std over seeds p
 paper's readings (the FIDs fall; GEN-2 ends below GEN-1) are checked as orderings.
 """
 
-from pathlib import Path
 
 import pandas as pd
 
-from vaebench import atomic, plots
+from vaebench import plots
 from vaebench.artifacts.asperti2020.two_stage import (
     FIDS,
     METRICS,
@@ -22,6 +21,7 @@ from vaebench.artifacts.asperti2020.two_stage import (
     tolerance_for,
     with_fid_protocol,
 )
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
 from vaebench.eval.two_stage import evaluate
 from vaebench.eval.verdict import ordering, read_artifact_csv, row
@@ -30,18 +30,18 @@ from vaebench.train import runs as run_files
 from vaebench.train.runs import snapshot_name
 
 
-def evaluate_snapshots(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
+def evaluate_snapshots(ctx: BuildContext) -> pd.DataFrame:
     """One row per (epoch, seed): the snapshot after `epoch` with its own second stage."""
-    art = specs.artifact(spec, name)
-    reference, options, _ = fid_protocol(spec, name, scale)
+    art = specs.artifact(ctx.spec, ctx.name)
+    reference, options, _ = fid_protocol(ctx)
     device = eval_device()
     inception = inception_network(device)
-    index, stage1 = run_index(runs), art["stage1"]
+    index, stage1 = run_index(list(ctx.runs)), art["stage1"]
     rows = []
-    for experiment in specs.artifact_experiments(spec, name, scale):
+    for experiment in specs.artifact_experiments(ctx.spec, ctx.name, ctx.scale):
         if experiment == stage1:
             continue
-        for seed in specs.seeds(spec, experiment, scale):
+        for seed in specs.seeds(ctx.spec, experiment, ctx.scale):
             stage2 = index[(experiment, seed)]
             epoch = int(run_files.config(stage2).dataset_args["codes_epoch"])
             metrics = evaluate(index[(stage1, seed)], stage2, reference, options, inception,
@@ -81,34 +81,30 @@ def claims(table: pd.DataFrame, art: dict, scale: str) -> list[dict]:
                 source=reported["claims_source"]) for claim, (holds, decided) in outcomes.items()]
 
 
-def build_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> pd.DataFrame:
-    art = specs.artifact(spec, name)
-    table = evaluate_snapshots(spec, name, scale, runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
-    frame = pd.DataFrame(epoch_rows(table, art, scale) + claims(table, art, scale))
-    frame = with_fid_protocol(frame, spec, name, scale)
-    atomic.write_csv(out, frame)
-    return frame
+def table1(ctx: BuildContext) -> Built:
+    """Per snapshot epoch the two-stage metrics, and the paper's readings; side table `runs`."""
+    art = specs.artifact(ctx.spec, ctx.name)
+    table = evaluate_snapshots(ctx)
+    frame = pd.DataFrame(epoch_rows(table, art, ctx.scale) + claims(table, art, ctx.scale))
+    frame = with_fid_protocol(ctx, frame)
+    return Built(frame, plot_curves(ctx, frame, "Table 1"), {"runs": table})
 
 
-def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    frame = build_table(spec, name, scale, runs, out)
-    plot_curves(frame, spec, scale, out.with_suffix(".png"), "Table 1")
-
-
-def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+def figure2(ctx: BuildContext) -> Built:
     """Table 1's rows as curves: read from table1.csv (`from_artifacts`), not re-evaluated."""
-    frame = read_artifact_csv(out.with_name("table1.csv"))
-    if set(frame.scale) != {scale}:
-        raise UserError(f"{out.with_name('table1.csv')} was built at scale "
-                        f"{', '.join(map(str, set(frame.scale)))}, not {scale}; rebuild table1")
-    atomic.write_csv(out, frame)
-    plot_curves(frame, spec, scale, out.with_suffix(".png"), "Fig. 2")
+    table1_csv = ctx.beside("table1.csv")
+    frame = read_artifact_csv(table1_csv)
+    if set(frame.scale) != {ctx.scale}:
+        raise UserError(f"{table1_csv} was built at scale "
+                        f"{', '.join(map(str, set(frame.scale)))}, not {ctx.scale}; "
+                        f"rebuild table1")
+    return Built(frame, plot_curves(ctx, frame, "Fig. 2"))
 
 
-def plot_curves(frame: pd.DataFrame, spec: dict, scale: str, path: Path, what: str) -> None:
+def plot_curves(ctx: BuildContext, frame: pd.DataFrame, what: str):
     """Replicated FIDs with a ±std band, and Table 1's reported curves (dashed)."""
-    reported = pd.DataFrame(spec["artifacts"]["table1"]["reported"]["rows"])
+    scale = ctx.scale
+    reported = pd.DataFrame(ctx.spec["artifacts"]["table1"]["reported"]["rows"])
     cells = frame[frame.epochs != "all"].astype({"epochs": int})
     fig, ax = plots.figure(figsize=(8, 4.8))
     for i, metric in enumerate(FIDS):
@@ -127,7 +123,7 @@ def plot_curves(frame: pd.DataFrame, spec: dict, scale: str, path: Path, what: s
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.epochs == "all"]
                          .itertuples())
     ax.set_title(f"Asperti & Trentin {what}, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"table1": table1, "figure2": figure2}

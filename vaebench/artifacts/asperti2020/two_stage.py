@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.eval import fid
 from vaebench.eval.two_stage import EvalOptions, evaluate
 from vaebench.eval.verdict import ordering, row
@@ -44,10 +45,10 @@ def run_index(runs: list[Path]) -> dict:
     return {(run.parent.name, int(run.name.removeprefix("seed"))): run for run in runs}
 
 
-def fid_protocol(spec: dict, name: str, scale: str) -> tuple[Path, EvalOptions, dict]:
+def fid_protocol(ctx: BuildContext) -> tuple[Path, EvalOptions, dict]:
     """The reference statistics, the evaluation options and the columns that record them."""
-    art = specs.artifact(spec, name)
-    reference = Path(specs.fid_references(spec, name, scale)[0])
+    art, scale = specs.artifact(ctx.spec, ctx.name), ctx.scale
+    reference = Path(specs.fid_references(ctx.spec, ctx.name, scale)[0])
     n = fid_samples(art, scale)
     options = EvalOptions.from_dict({**art.get("evaluation", {}),
                                      "split": art["fid"].get("split", "test")}, n)
@@ -75,11 +76,11 @@ def paper_fid_n(art: dict) -> int:
     return int(specs.per_scale(fid_entry.get("samples", fid_entry["n"]), "paper"))
 
 
-def with_fid_protocol(frame: pd.DataFrame, spec: dict, name: str, scale: str) -> pd.DataFrame:
+def with_fid_protocol(ctx: BuildContext, frame: pd.DataFrame) -> pd.DataFrame:
     """The rows with the columns that record the FID protocol, small-sample FIDs marked."""
-    art = specs.artifact(spec, name)
-    frame = frame.assign(**fid_protocol(spec, name, scale)[2])
-    return small_sample_fids_not_comparable(frame, fid_samples(art, scale), paper_fid_n(art))
+    art = specs.artifact(ctx.spec, ctx.name)
+    frame = frame.assign(**fid_protocol(ctx)[2])
+    return small_sample_fids_not_comparable(frame, fid_samples(art, ctx.scale), paper_fid_n(art))
 
 
 def small_sample_fids_not_comparable(frame: pd.DataFrame, n: int, paper_n: int) -> pd.DataFrame:
@@ -98,19 +99,20 @@ def small_sample_fids_not_comparable(frame: pd.DataFrame, n: int, paper_n: int) 
     return frame
 
 
-def evaluate_variants(spec: dict, name: str, scale: str, runs: list[Path]) -> pd.DataFrame:
+def evaluate_variants(ctx: BuildContext) -> pd.DataFrame:
     """One row per (variant, seed): the two-stage metrics and whether both stages converged."""
-    art = specs.artifact(spec, name)
-    reference, options, _ = fid_protocol(spec, name, scale)
+    art = specs.artifact(ctx.spec, ctx.name)
+    reference, options, _ = fid_protocol(ctx)
     device = eval_device()
     inception = inception_network(device)
-    index = run_index(runs)
-    listed = specs.artifact_experiments(spec, name, scale)  # a scale may run fewer variants
+    index = run_index(list(ctx.runs))
+    # a scale may run fewer variants
+    listed = specs.artifact_experiments(ctx.spec, ctx.name, ctx.scale)
     rows = []
     for variant, parts in art["variants"].items():
         if parts["stage1"] not in listed:
             continue
-        for seed in specs.seeds(spec, parts["stage1"], scale):
+        for seed in specs.seeds(ctx.spec, parts["stage1"], ctx.scale):
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             metrics = evaluate(stage1, stage2, reference, options, inception, device)
             converged = both_converged(stage1, stage2)
@@ -156,21 +158,22 @@ def gen2_claim(table: pd.DataFrame, reported: dict, scale: str) -> dict:
                source=reported["gen2_computed_better_source"])
 
 
-def table2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = specs.artifact(spec, name)
-    table = evaluate_variants(spec, name, scale, runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def table2(ctx: BuildContext) -> Built:
+    """The two-stage variants' metrics beside the paper's rows, and the GEN-2 ordering; side
+    table `runs` (one row per variant and seed)."""
+    art = specs.artifact(ctx.spec, ctx.name)
+    table = evaluate_variants(ctx)
     rows = [r for reported in art["reported"]["rows"]
-            for r in variant_rows(reported, table, art["tolerance"], scale)]
-    rows.append(gen2_claim(table, art["reported"], scale))
-    frame = with_fid_protocol(pd.DataFrame(rows), spec, name, scale)
-    atomic.write_csv(out, frame)
+            for r in variant_rows(reported, table, art["tolerance"], ctx.scale)]
+    rows.append(gen2_claim(table, art["reported"], ctx.scale))
+    frame = with_fid_protocol(ctx, pd.DataFrame(rows))
     claim = frame[frame.metric == "gen2_computed_better"].iloc[0]
-    plot_fids(frame, f"Asperti & Trentin Table 2, CIFAR-10 ({scale}); "
-              f"GEN-2 computed < learned: {claim.verdict}", out.with_suffix(".png"))
+    return Built(frame, plot_fids(frame, f"Asperti & Trentin Table 2, CIFAR-10 ({ctx.scale}); "
+                                         f"GEN-2 computed < learned: {claim.verdict}"),
+                 {"runs": table})
 
 
-def plot_fids(frame: pd.DataFrame, title: str, path: Path) -> None:
+def plot_fids(frame: pd.DataFrame, title: str):
     """Reported (hatched) and replicated bars of REC, GEN-1, GEN-2 per model."""
     fids = frame[frame.metric.isin(FIDS)]
     models = list(dict.fromkeys(fids.model))
@@ -194,7 +197,7 @@ def plot_fids(frame: pd.DataFrame, title: str, path: Path) -> None:
     ax.set(ylabel="FID (lower is better)")
     ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"table2": table2}

@@ -13,46 +13,44 @@ Evaluation helpers are in vaebench.artifacts.berger2020.evaluation.
 """
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
-from vaebench.artifacts.berger2020 import evaluation as bev
-from vaebench.artifacts.berger2020 import hypersphere
-from vaebench.artifacts.common import Outcome, claim, every
+from vaebench import plots
+from vaebench.artifacts.berger2020 import evaluation, hypersphere
+from vaebench.artifacts.common import every, image_grid
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.eval.verdict import artifact_verdict, ordering, row
 from vaebench.train import runs as run_files
 
 
-def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    grid = art["scales"][scale]
-    rows = transition_rows(art, grid, scale)
-    frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
+def figure2(ctx: BuildContext) -> Built:
+    """The transitions per D, and the D = 2 heat map's arg-max r/σ (side table `argmax`)."""
+    grid = ctx.art["scales"][ctx.scale]
+    frame = pd.DataFrame(transition_rows(ctx))
     big_r = np.linspace(0, grid["R_max"], grid["n_R"])
     small_r = np.linspace(0, grid["r_max"], grid["n_r"])
     argmax = hypersphere.argmax_radius(big_r, 2, grid["r_max"], grid["n_r"])
-    atomic.write_csv(out.with_name(f"{name}_argmax.csv"),
-                     pd.DataFrame({"R_over_sigma": big_r, "argmax_r_over_sigma": argmax}))
-    plot_figure2(big_r, small_r, argmax, frame, out.with_suffix(".png"))
+    return Built(frame, plot_figure2(big_r, small_r, argmax, frame), {
+        "argmax": pd.DataFrame({"R_over_sigma": big_r, "argmax_r_over_sigma": argmax})})
 
 
-def transition_rows(art: dict, grid: dict, scale: str) -> list[dict]:
+def transition_rows(ctx: BuildContext) -> list[dict]:
     """Per D: the numerical transition vs the paper's value (D = 2) and vs Theorem 1's bound."""
-    reported = art["reported"]
+    reported, grid = ctx.reported, ctx.art["scales"][ctx.scale]
     rows = []
-    for dim in art["dims"]:
+    for dim in ctx.art["dims"]:
         transition = hypersphere.transition_radius(dim, tol=grid["bisection_tol"])
         keys = {"D": dim}
-        common = {"scale": scale, "converged": True}  # analytic: nothing to converge
+        common = ctx.judged(True)  # analytic: nothing to converge
         paper_value = reported["transition"].get(dim)
         rows.append(row(keys, "transition_R_over_sigma", paper_value, [transition],
-                        tolerance=art["tolerance"]["transition"],
+                        tolerance=ctx.tolerance["transition"],
                         source=reported["transition_source"] if paper_value else "", **common))
         rows.append(row(keys, "transition_vs_theorem1_bound", reported["theorem1_bound"][dim],
                         [transition], compare="at_least", tolerance=0.0,
@@ -62,7 +60,7 @@ def transition_rows(art: dict, grid: dict, scale: str) -> list[dict]:
     return rows
 
 
-def plot_figure2(big_r, small_r, argmax, frame, path) -> None:
+def plot_figure2(big_r, small_r, argmax, frame):
     fig, (ax_map, ax_table) = plots.figure(1, 2, figsize=(12, 4.8),
                                            gridspec_kw={"width_ratios": [1.3, 1]})
     heat = hypersphere.heatmap(big_r, small_r, 2)
@@ -88,7 +86,7 @@ def plot_figure2(big_r, small_r, argmax, frame, path) -> None:
     ax_table.set(xlabel="D", ylabel="R/σ where r = 0 stops being the maximum",
                  title="Where the VAE stops collapsing to the centre")
     ax_table.legend(fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 # ---- shared by the trained artifacts -------------------------------------------------------
@@ -105,14 +103,6 @@ def _setting(run: Path) -> tuple[str, str]:
         return "F-VAE", f"{cfg.likelihood_args['sigma']:g}"
     sigma = cfg.likelihood_args.get("sigma")
     return CURVE_LABELS.get(experiment, experiment), (f"{sigma:.3g}" if sigma else "learned")
-
-
-def _claim(keys: dict, metric: str, reported: dict, key: str, outcome: Outcome,
-           runs: list[Path], scale: str) -> dict:
-    """common.claim with reported the YAML's `reported[key]` (what the paper says, with its text
-    in `reported[key + "_source"]`), converged when all the runs are."""
-    return claim(keys, metric, reported[key], outcome, converged=run_files.all_converged(runs),
-                 scale=scale, source=reported[f"{key}_source"])
 
 
 def _best(values: dict[str, list[float]], best: str, lower_is_better: bool) -> tuple[bool, bool]:
@@ -137,7 +127,7 @@ def _title(frame: pd.DataFrame, text: str) -> str:
 
 def _evaluate(groups: dict, n: int) -> dict[str, list[dict]]:
     torch.set_num_threads(1)  # artifact jobs share the cores with training jobs
-    return {e: [bev.run_elbo(run, n) for run in group] for e, group in groups.items()}
+    return {e: [evaluation.run_elbo(run, n) for run in group] for e, group in groups.items()}
 
 
 def _mean(values) -> float:
@@ -146,67 +136,68 @@ def _mean(values) -> float:
 
 # ---- figure3: the data ------------------------------------------------------------------------
 
-def figure3(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
+def figure3(ctx: BuildContext) -> Built:
+    art, reported = ctx.art, ctx.reported
     args = art["dataset_args"]
     gen = torch.Generator().manual_seed(0)
-    points = data.sample(art["dataset"], art["scales"][scale]["n_points"], gen, args)
+    points = data.sample(art["dataset"], art["scales"][ctx.scale]["n_points"], gen, args)
     region = ((points[:, 0].clamp(-1, 1) + 1) * 1.5).long().clamp(max=2)
-    distance = bev.curve_distance(points, args["amplitude"], args["frequency"])
+    distance = evaluation.curve_distance(points, args["amplitude"], args["frequency"])
     # median |normal component| / 0.674 estimates an isotropic noise std; the median ignores
     # the few points whose noisy x crosses into the neighbouring region
     rms = [distance[region == k].median().item() / 0.6745 for k in range(3)]
-    common = {"scale": scale, "converged": True}  # sampled data: nothing to converge
+    common = ctx.judged(True)  # sampled data: nothing to converge
     rows = [row({"region": label}, "noise_std_estimate", None, [value],
                 source="measured on the sampler's points", **common)
-            for label, value in zip(art["reported"]["regions"], rms, strict=True)]
-    reported = art["reported"]
+            for label, value in zip(reported["regions"], rms, strict=True)]
     rows.append(row({"region": "all"}, "noise_order_moderate_small_large",
                     reported["noise_order"], [float(rms[1] < rms[0] < rms[2])], compare="equal",
                     source=reported["noise_order_source"], **common))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
+    return Built(frame, plot_figure3(points, region, rms, frame, reported["regions"]))
+
+
+def plot_figure3(points, region, rms, frame, regions):
     fig, ax = plots.figure(figsize=(7, 4))
     colours = np.array(["tab:blue", "tab:green", "tab:red"])[region.numpy()]
     ax.scatter(points[:, 0], points[:, 1], s=2, c=colours)
-    for k, label in enumerate(art["reported"]["regions"]):
+    for k, label in enumerate(regions):
         ax.scatter([], [], c=["tab:blue", "tab:green", "tab:red"][k],
                    label=f"{label} noise (std ≈ {rms[k]:.3f})")
     ax.set(xlabel="x₁", ylabel="x₂", aspect="equal",
            title=_title(frame, "Berger & Sebag Fig. 3: 2-D data on a 1-D curve"))
     ax.legend(fontsize=8, loc="lower right")
-    plots.save(fig, out.with_suffix(".png"))
+    return fig
 
 
 # ---- table1: ELBOs --------------------------------------------------------------------------
 
-def table1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported, tol = art["reported"], art["tolerance"]
-    groups = run_files.by_experiment(runs)
-    evals = _evaluate(groups, art["scales"][scale]["eval_points"])
+def table1(ctx: BuildContext) -> Built:
+    reported, tol, groups = ctx.reported, ctx.tolerance, ctx.groups
+    evals = _evaluate(groups, ctx.settings["eval_points"])
     elbo = {e: [v["elbo_paper"] for v in values] for e, values in evals.items()}
-    rows = absolute_elbo_rows(art, groups, elbo, scale, with_experiment=True)
+    rows = absolute_elbo_rows(ctx, elbo, with_experiment=True)
     ls_sigma = [run_files.metrics(run)["sigma"].iloc[-1] for run in groups["ls_vae"]]
     rows.append(row({"setting": "LS-VAE", "sigma": "learned", "experiment": "ls_vae"},
                     "learned_sigma", reported["ls_sigma"], ls_sigma, tolerance=tol["ls_sigma"],
-                    scale=scale, converged=run_files.all_converged(groups["ls_vae"]),
-                    source=reported["ls_sigma_source"]))
-    rows += table1_claims(groups, elbo, scale, reported)
+                    source=reported["ls_sigma_source"],
+                    **ctx.judged(run_files.all_converged(groups["ls_vae"]))))
+    rows += table1_claims(ctx, elbo)
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_table1(frame, out.with_suffix(".png"))
+    return Built(frame, plot_table1(frame))
 
 
-def absolute_elbo_rows(art: dict, groups: dict, elbo: dict[str, list[float]], scale: str,
+def absolute_elbo_rows(ctx: BuildContext, elbo: dict[str, list[float]],
                        with_experiment: bool) -> list[dict]:
-    """Per experiment its ELBO beside Table 1's row (table1's `reported`: the experiment's own
-    row, or the one `paper_row` names), under Table 1's label (`setting`); not-comparable with
-    table1's `not_comparable.elbo` reason (the curve's scale decides absolute values)."""
-    reported, tol = art["reported"], art["tolerance"]
-    reason = art.get("not_comparable", {}).get("elbo")
+    """Per experiment of the context its ELBO beside Table 1's row (table1's `reported`: the
+    experiment's own row, or the one `paper_row` names), under Table 1's label (`setting`);
+    not-comparable with table1's `not_comparable.elbo` reason (the curve's scale decides
+    absolute values)."""
+    table1_art = ctx.spec["artifacts"]["table1"]
+    reported, tol = table1_art["reported"], table1_art["tolerance"]
+    reason = table1_art.get("not_comparable", {}).get("elbo")
     rows = []
-    for experiment, group in groups.items():
+    for experiment, group in ctx.groups.items():
         label, sigma = _setting(group[0])
         paper_row = reported.get("paper_row", {}).get(experiment)
         mean_std = reported["elbo"].get(paper_row or experiment)
@@ -221,32 +212,28 @@ def absolute_elbo_rows(art: dict, groups: dict, elbo: dict[str, list[float]], sc
             keys["experiment"] = experiment
         cell = row(keys, "elbo", mean_std[0] if mean_std else None, elbo[experiment],
                    tolerance=tol["elbo_paper_stds"] * mean_std[1] if mean_std else 0.0,
-                   scale=scale, converged=run_files.all_converged(group),
-                   source="; ".join(sources))
+                   source="; ".join(sources), **ctx.judged(run_files.all_converged(group)))
         rows.append(not_comparable(cell, reason))
     return rows
 
 
-def table1_claims(groups, elbo, scale, reported) -> list[dict]:
+def table1_claims(ctx: BuildContext, elbo: dict[str, list[float]]) -> list[dict]:
     """Table 1's orderings, each on the per-run ELBOs and decided only beyond the seed noise."""
     fixed = {e: v for e, v in elbo.items() if e.startswith("f_sigma")}
     keys = {"setting": "claim", "sigma": "", "experiment": ""}
-    everything = [run for group in groups.values() for run in group]
     return [
-        _claim(keys, "LV > LS", reported, "lv_above_ls",
-               ordering(elbo["ls_vae"], elbo["lv_vae"]), everything, scale),
-        _claim(keys, "LS > every fixed sigma", reported, "ls_above_every_fixed",
-               every([ordering(v, elbo["ls_vae"]) for v in fixed.values()]), everything, scale),
-        _claim(keys, "best fixed sigma is 0.1", reported, "best_fixed_is_0p1",
-               _best(fixed, "f_sigma_0p1", lower_is_better=False), everything, scale),
-        _claim(keys, "F* < LS", reported, "f_star_below_ls",
-               ordering(elbo["f_star"], elbo["ls_vae"]), everything, scale),
-        _claim(keys, "F* < F-VAE sigma=0.1", reported, "f_star_below_f_0p1",
-               ordering(elbo["f_star"], elbo["f_sigma_0p1"]), everything, scale),
+        ctx.claim(keys, "LV > LS", "lv_above_ls", ordering(elbo["ls_vae"], elbo["lv_vae"])),
+        ctx.claim(keys, "LS > every fixed sigma", "ls_above_every_fixed",
+                  every([ordering(v, elbo["ls_vae"]) for v in fixed.values()])),
+        ctx.claim(keys, "best fixed sigma is 0.1", "best_fixed_is_0p1",
+                  _best(fixed, "f_sigma_0p1", lower_is_better=False)),
+        ctx.claim(keys, "F* < LS", "f_star_below_ls", ordering(elbo["f_star"], elbo["ls_vae"])),
+        ctx.claim(keys, "F* < F-VAE sigma=0.1", "f_star_below_f_0p1",
+                  ordering(elbo["f_star"], elbo["f_sigma_0p1"])),
     ]
 
 
-def plot_table1(frame: pd.DataFrame, path: Path) -> None:
+def plot_table1(frame: pd.DataFrame):
     cells = frame[frame.metric == "elbo"].reset_index(drop=True)
     claims = frame[frame.setting == "claim"]
     fig, ax = plots.figure(figsize=(10, 4.8))
@@ -266,77 +253,73 @@ def plot_table1(frame: pd.DataFrame, path: Path) -> None:
     ax.text(0.01, 0.02, text, transform=ax.transAxes, fontsize=8, va="bottom")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(_title(frame, "Berger & Sebag Table 1: ELBO on fresh 2-D points"))
-    plots.save(fig, path)
+    return fig
 
 
 # ---- figure4 / figure6 / figure7: reconstructions and generations ---------------------------
 
-def scatter_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    sizes = art["scales"][scale]
+def scatter_figure(ctx: BuildContext) -> Built:
     torch.set_num_threads(1)
-    groups = run_files.by_experiment(runs)
-    results = {e: [bev.scatter_run(run, **sizes) for run in group] for e, group in groups.items()}
+    scattered = {e: [evaluation.scatter_run(run, **ctx.settings) for run in group]
+                 for e, group in ctx.groups.items()}
     rows = []
-    for experiment, group in groups.items():
+    for experiment, group in ctx.groups.items():
         label, sigma = _setting(group[0])
         keys = {"setting": label, "sigma": sigma, "experiment": experiment}
-        converged = run_files.all_converged(group)
+        common = ctx.judged(run_files.all_converged(group))
         for metric, key in (("recon_rms", "recon_rms"), ("gen_energy_distance", "gen_energy")):
-            rows.append(row(keys, metric, None, [r[key] for r in results[experiment]],
-                            scale=scale, converged=converged, source="our measure"))
-    energy = {e: [r["gen_energy"] for r in rs] for e, rs in results.items()}
-    recon = {e: [r["recon_rms"] for r in rs] for e, rs in results.items()}
-    rows += SCATTER_CLAIMS[name](energy, recon, runs, scale, art["reported"])
+            rows.append(row(keys, metric, None, [r[key] for r in scattered[experiment]],
+                            source="our measure", **common))
+    energy = {e: [r["gen_energy"] for r in rs] for e, rs in scattered.items()}
+    recon = {e: [r["recon_rms"] for r in rs] for e, rs in scattered.items()}
+    rows += SCATTER_CLAIMS[ctx.name](ctx, energy, recon)
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_scatter(frame, groups, results, out.with_suffix(".png"), art["source"])
+    return Built(frame, plot_scatter(ctx, frame, scattered))
 
 
 def _fixed(values: dict) -> dict:
     return {e: v for e, v in values.items() if e.startswith("f_sigma")}
 
 
-# Each takes per-run energy distances and RMS reconstruction errors per experiment (lower is
-# better for both) and the artifact's `reported`; every ordering is decided beyond seed noise.
+# Each takes the context (its `reported`, its runs) and per-run energy distances and RMS
+# reconstruction errors per experiment (lower is better for both); every ordering is decided
+# beyond seed noise.
 
-def _figure4_claims(energy, recon, runs, scale, reported) -> list[dict]:
+def _figure4_claims(ctx: BuildContext, energy: dict, recon: dict) -> list[dict]:
     keys = {"setting": "claim", "sigma": "", "experiment": ""}
     return [
-        _claim(keys, "F-VAE generates best at sigma=0.1", reported, "f_best_at_0p1",
-               _best(_fixed(energy), "f_sigma_0p1", lower_is_better=True), runs, scale),
-        _claim(keys, "LV-VAE generates best of all", reported, "lv_generates_best",
-               _best(energy, "lv_vae", lower_is_better=True), runs, scale),
-        _claim(keys, "F* generates worse than F-VAE sigma=0.1", reported,
-               "f_star_worse_than_f_0p1", ordering(energy["f_sigma_0p1"], energy["f_star"]),
-               runs, scale),
+        ctx.claim(keys, "F-VAE generates best at sigma=0.1", "f_best_at_0p1",
+                  _best(_fixed(energy), "f_sigma_0p1", lower_is_better=True)),
+        ctx.claim(keys, "LV-VAE generates best of all", "lv_generates_best",
+                  _best(energy, "lv_vae", lower_is_better=True)),
+        ctx.claim(keys, "F* generates worse than F-VAE sigma=0.1", "f_star_worse_than_f_0p1",
+                  ordering(energy["f_sigma_0p1"], energy["f_star"])),
     ]
 
 
-def _figure6_claims(energy, recon, runs, scale, reported) -> list[dict]:
+def _figure6_claims(ctx: BuildContext, energy: dict, recon: dict) -> list[dict]:
     keys = {"setting": "claim", "sigma": "", "experiment": ""}
     return [
-        _claim(keys, "LS-VAE generates better than F*-VAE", reported, "ls_better_than_f_star",
-               ordering(energy["ls_vae"], energy["f_star"]), runs, scale),
-        _claim(keys, "LV-VAE generates better than LS-VAE", reported, "lv_better_than_ls",
-               ordering(energy["lv_vae"], energy["ls_vae"]), runs, scale),
+        ctx.claim(keys, "LS-VAE generates better than F*-VAE", "ls_better_than_f_star",
+                  ordering(energy["ls_vae"], energy["f_star"])),
+        ctx.claim(keys, "LV-VAE generates better than LS-VAE", "lv_better_than_ls",
+                  ordering(energy["lv_vae"], energy["ls_vae"])),
     ]
 
 
-def _figure7_claims(energy, recon, runs, scale, reported) -> list[dict]:
+def _figure7_claims(ctx: BuildContext, energy: dict, recon: dict) -> list[dict]:
     keys = {"setting": "claim", "sigma": "", "experiment": ""}
     by_sigma = sorted((run_files.config(run).likelihood_args["sigma"], Path(run).parent.name)
-                      for run in runs)
+                      for run in ctx.runs)
     ordered = list(dict.fromkeys(e for _, e in sorted(by_sigma, reverse=True)))
     errors = [recon[e] for e in ordered]  # from the largest sigma to the smallest
     return [
-        _claim(keys, "reconstruction improves as sigma decreases", reported,
-               "recon_improves_as_sigma_decreases",
-               every([ordering(smaller, larger)
-                       for larger, smaller in zip(errors[:-1], errors[1:], strict=True)]),
-               runs, scale),
-        _claim(keys, "generation best at sigma=0.1", reported, "generation_best_at_0p1",
-               _best(_fixed(energy), "f_sigma_0p1", lower_is_better=True), runs, scale),
+        ctx.claim(keys, "reconstruction improves as sigma decreases",
+                  "recon_improves_as_sigma_decreases",
+                  every([ordering(smaller, larger)
+                         for larger, smaller in zip(errors[:-1], errors[1:], strict=True)])),
+        ctx.claim(keys, "generation best at sigma=0.1", "generation_best_at_0p1",
+                  _best(_fixed(energy), "f_sigma_0p1", lower_is_better=True)),
     ]
 
 
@@ -344,14 +327,14 @@ SCATTER_CLAIMS = {"figure4": _figure4_claims, "figure6": _figure6_claims,
                   "figure7": _figure7_claims}
 
 
-def plot_scatter(frame, groups, results, path, source) -> None:
+def plot_scatter(ctx: BuildContext, frame, scattered):
     """The paper's arrangement: one row per setting; left reconstructions over the data (blue
     data, orange reconstructions), right generated samples (green) and their means (orange)."""
-    n = len(groups)
+    n = len(ctx.groups)
     fig, axes = plots.figure(n, 2, figsize=(9, 2.6 * n), sharex=True, sharey=True,
                              squeeze=False)
-    for (experiment, group), (left, right) in zip(groups.items(), axes, strict=True):
-        first = results[experiment][0]  # the first seed's run
+    for (experiment, group), (left, right) in zip(ctx.groups.items(), axes, strict=True):
+        first = scattered[experiment][0]  # the first seed's run
         label, sigma = _setting(group[0])
         left.scatter(*first["data"].T, s=2, c="tab:blue", label="data")
         left.scatter(*first["recon"].T, s=2, c="tab:orange", label="reconstruction")
@@ -366,10 +349,10 @@ def plot_scatter(frame, groups, results, path, source) -> None:
     axes[0, 0].legend(fontsize=7, markerscale=4, loc="lower right")
     axes[0, 1].legend(fontsize=7, markerscale=4, loc="lower right")
     claims = frame[frame.setting == "claim"]
-    fig.suptitle(_title(frame, f"Berger & Sebag {source}") + "\n"
+    fig.suptitle(_title(frame, f"Berger & Sebag {ctx.art['source']}") + "\n"
                  + "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples()),
                  fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 # ---- figure8 / figure9 / figure10: training curves ------------------------------------------
@@ -378,7 +361,7 @@ def _curves(run: Path) -> pd.DataFrame:
     """Per-epoch losses in the paper's convention (reconstruction without D·½ log 2π)."""
     frame = run_files.metrics(run)
     dim = math.prod(data.data_shape(*_dataset(run)))
-    return frame.assign(recon=frame.nll - bev.paper_constant(dim))
+    return frame.assign(recon=frame.nll - evaluation.paper_constant(dim))
 
 
 def _dataset(run: Path) -> tuple[str, dict]:
@@ -386,77 +369,76 @@ def _dataset(run: Path) -> tuple[str, dict]:
     return cfg.dataset, cfg.dataset_args
 
 
-def curve_figure(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    fraction = art["scales"][scale]["final_fraction"]
-    groups = run_files.by_experiment(runs)
-    curves = {e: [_curves(run) for run in group] for e, group in groups.items()}
-    main = art["experiments"][0]
-    rows = CURVE_ROWS[name](art, groups, curves, fraction, scale)
-    frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_curves(name, art, frame, curves, main, out.with_suffix(".png"))
+def curve_figure(ctx: BuildContext) -> Built:
+    curves = {e: [_curves(run) for run in group] for e, group in ctx.groups.items()}
+    frame = pd.DataFrame(CURVE_ROWS[ctx.name](ctx, curves))
+    return Built(frame, plot_curves(ctx, frame, curves))
 
 
-def _final(curves, column, fraction) -> list[float]:
-    return [bev.final_mean(c[column], fraction) for c in curves]
+def final_means(curves: list[pd.DataFrame], column: str, fraction: float) -> list[float]:
+    """Per run, the mean of `column` over the last `fraction` of its epochs."""
+    return [evaluation.final_mean(curve[column], fraction) for curve in curves]
 
 
-def _loss_rows(art, groups, curves, fraction, scale, experiment) -> list[dict]:
-    reported, tol = art["reported"], art["tolerance"]
-    label, sigma = _setting(groups[experiment][0])
+# Each takes the context (its runs by experiment, `reported`, `tolerance`, `final_fraction`)
+# and each experiment's per-run curves (_curves).
+
+def _loss_rows(ctx: BuildContext, curves: dict, experiment: str) -> list[dict]:
+    reported, tol = ctx.reported, ctx.tolerance
+    label, sigma = _setting(ctx.groups[experiment][0])
     keys = {"setting": label, "sigma": sigma}
-    converged = run_files.all_converged(groups[experiment])
+    common = ctx.judged(run_files.all_converged(ctx.groups[experiment]))
+    fraction = ctx.settings["final_fraction"]
     return [row(keys, f"{column}_final", reported[f"{column}_final"],
-                _final(curves[experiment], column, fraction), tolerance=tol[f"{column}_final"],
-                scale=scale, converged=converged, source=reported["source"])
+                final_means(curves[experiment], column, fraction),
+                tolerance=tol[f"{column}_final"], source=reported["source"], **common)
             for column in ("recon", "kl")]
 
 
-def _figure8_rows(art, groups, curves, fraction, scale) -> list[dict]:
-    return _loss_rows(art, groups, curves, fraction, scale, "f_sigma_0p043")
+def _figure8_rows(ctx: BuildContext, curves: dict) -> list[dict]:
+    return _loss_rows(ctx, curves, "f_sigma_0p043")
 
 
-def _figure9_rows(art, groups, curves, fraction, scale) -> list[dict]:
-    rows = _loss_rows(art, groups, curves, fraction, scale, "ls_vae")
+def _figure9_rows(ctx: BuildContext, curves: dict) -> list[dict]:
+    rows = _loss_rows(ctx, curves, "ls_vae")
     ls, fixed = curves["ls_vae"], curves["f_sigma_0p043"]
-    both = groups["ls_vae"] + groups["f_sigma_0p043"]
+    both = run_files.all_converged(ctx.groups["ls_vae"] + ctx.groups["f_sigma_0p043"])
     keys = {"setting": "claim", "sigma": ""}
-    reported = art["reported"]
-    recon_gap = abs(_mean(_final(ls, "recon", fraction)) - _mean(_final(fixed, "recon",
-                                                                         fraction)))
+    fraction = ctx.settings["final_fraction"]
+    recon_gap = abs(_mean(final_means(ls, "recon", fraction))
+                    - _mean(final_means(fixed, "recon", fraction)))
     return rows + [
-        _claim(keys, "final KL of LS-VAE < F-VAE sigma=0.043", reported, "ls_kl_below_f",
-               ordering(_final(ls, "kl", fraction), _final(fixed, "kl", fraction)), both, scale),
-        _claim(keys, "same final reconstruction (|gap| <= tolerance)", reported,
-               "same_final_recon", recon_gap <= art["tolerance"]["recon_final"], both, scale),
-        _claim(keys, "LS-VAE starts with a smaller reconstruction loss", reported,
-               "ls_starts_lower", ordering([c.recon.iloc[0] for c in ls],
-                                           [c.recon.iloc[0] for c in fixed]), both, scale),
+        ctx.claim(keys, "final KL of LS-VAE < F-VAE sigma=0.043", "ls_kl_below_f",
+                  ordering(final_means(ls, "kl", fraction), final_means(fixed, "kl", fraction)),
+                  both),
+        ctx.claim(keys, "same final reconstruction (|gap| <= tolerance)", "same_final_recon",
+                  recon_gap <= ctx.tolerance["recon_final"], both),
+        ctx.claim(keys, "LS-VAE starts with a smaller reconstruction loss", "ls_starts_lower",
+                  ordering([c.recon.iloc[0] for c in ls], [c.recon.iloc[0] for c in fixed]),
+                  both),
     ]
 
 
-def _figure10_rows(art, groups, curves, fraction, scale) -> list[dict]:
-    reported, tol = art["reported"], art["tolerance"]
-    group = groups["ls_vae"]
-    converged = run_files.all_converged(group)
+def _figure10_rows(ctx: BuildContext, curves: dict) -> list[dict]:
+    reported, tol = ctx.reported, ctx.tolerance
+    converged = run_files.all_converged(ctx.groups["ls_vae"])
     keys = {"setting": "LS-VAE", "sigma": "learned"}
-    final = [c.sigma.iloc[-1] for c in curves["ls_vae"]]
+    last_sigma = [c.sigma.iloc[-1] for c in curves["ls_vae"]]
     return [
-        row(keys, "sigma_final", reported["sigma_final"], final, tolerance=tol["sigma_final"],
-            scale=scale, converged=converged, source=reported["source"]),
-        _claim({"setting": "claim", "sigma": ""}, "sigma decreases from its initial 1",
-               reported, "sigma_decreases",
-               all(c.sigma.iloc[-1] < tol["sigma_drop"] * c.sigma.iloc[0]
-                   for c in curves["ls_vae"]), group, scale),
+        row(keys, "sigma_final", reported["sigma_final"], last_sigma,
+            tolerance=tol["sigma_final"], source=reported["source"], **ctx.judged(converged)),
+        ctx.claim({"setting": "claim", "sigma": ""}, "sigma decreases from its initial 1",
+                  "sigma_decreases", all(c.sigma.iloc[-1] < tol["sigma_drop"] * c.sigma.iloc[0]
+                                         for c in curves["ls_vae"]), converged),
     ]
 
 
 CURVE_ROWS = {"figure8": _figure8_rows, "figure9": _figure9_rows, "figure10": _figure10_rows}
 
 
-def plot_curves(name, art, frame, curves, main, path) -> None:
-    columns = [("sigma", "learned σ")] if name == "figure10" else [
+def plot_curves(ctx: BuildContext, frame, curves):
+    art, main = ctx.art, ctx.art["experiments"][0]
+    columns = [("sigma", "learned σ")] if ctx.name == "figure10" else [
         ("recon", "reconstruction loss −log p(x|z)"), ("kl", "latent loss KL")]
     fig, axes = plots.figure(1, len(columns), figsize=(5.5 * len(columns), 4), squeeze=False)
     for ax, (column, label) in zip(axes[0], columns, strict=True):
@@ -476,40 +458,35 @@ def plot_curves(name, art, frame, curves, main, path) -> None:
         ax.set(xlabel="epoch (100 steps of 100 fresh points)", ylabel=label)
         ax.legend(fontsize=8)
     fig.suptitle(_title(frame, f"Berger & Sebag {art['source']}: {art['title']}"), fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 # ---- schedule: F-VAE driven by LS-VAE's σ ---------------------------------------------------
 
-def schedule(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    tol = art["tolerance"]
-    groups = run_files.by_experiment(runs)
-    evals = _evaluate(groups, art["scales"][scale]["eval_points"])
+def schedule(ctx: BuildContext) -> Built:
+    tol, groups = ctx.tolerance, ctx.groups
+    evals = _evaluate(groups, ctx.settings["eval_points"])
     elbo = {e: [v["elbo_paper"] for v in values] for e, values in evals.items()}
-    rows = absolute_elbo_rows(spec["artifacts"]["table1"], groups, elbo, scale,
-                              with_experiment=False)
-    pairs = groups["ls_vae"] + groups["f_sched"]
-    converged = run_files.all_converged(pairs)
+    rows = absolute_elbo_rows(ctx, elbo, with_experiment=False)
+    common = ctx.judged(run_files.all_converged(groups["ls_vae"] + groups["f_sched"]))
     gap = [s["elbo_paper"] - ls["elbo_paper"]
            for s, ls in zip(evals["f_sched"], evals["ls_vae"], strict=True)]
     kl_gap = [s["kl"] - ls["kl"] for s, ls in zip(evals["f_sched"], evals["ls_vae"], strict=True)]
     keys = {"setting": "scheduled minus LS-VAE (same seed)", "sigma": ""}
-    reported = art["reported"]
+    reported = ctx.reported
     rows += [
         row(keys, "elbo_gap", reported["elbo_gap"], gap, tolerance=tol["elbo_gap"],
-            scale=scale, converged=converged, source=reported["source"]),
-        row(keys, "kl_gap", reported["kl_gap"], kl_gap, tolerance=tol["kl_gap"], scale=scale,
-            converged=converged, source=reported["source"]),
-        _claim({"setting": "claim", "sigma": ""}, "scheduled F-VAE > F*-VAE", reported,
-               "sched_above_f_star", ordering(elbo["f_star"], elbo["f_sched"]), runs, scale),
+            source=reported["source"], **common),
+        row(keys, "kl_gap", reported["kl_gap"], kl_gap, tolerance=tol["kl_gap"],
+            source=reported["source"], **common),
+        ctx.claim({"setting": "claim", "sigma": ""}, "scheduled F-VAE > F*-VAE",
+                  "sched_above_f_star", ordering(elbo["f_star"], elbo["f_sched"])),
     ]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_schedule(frame, groups, out.with_suffix(".png"))
+    return Built(frame, plot_schedule(frame, groups))
 
 
-def plot_schedule(frame, groups, path) -> None:
+def plot_schedule(frame, groups):
     fig, axes = plots.figure(1, 3, figsize=(15, 4))
     colours = {"ls_vae": "tab:blue", "f_sched": "tab:orange", "f_star": "tab:gray"}
     for experiment, group in groups.items():
@@ -532,7 +509,7 @@ def plot_schedule(frame, groups, path) -> None:
     gap = frame[frame.metric == "elbo_gap"].iloc[0]
     fig.suptitle(_title(frame, f"Berger & Sebag App. A.2: F-VAE on LS-VAE's σ schedule; "
                                f"ELBO gap {gap.replicated:+.3f} ({gap.verdict})"))
-    plots.save(fig, path)
+    return fig
 
 
 # ---- table2: F-VAE (MSE) vs LV-VAE in bits per pixel (MNIST; CelebA in berger2020_celeba) ----
@@ -541,37 +518,43 @@ TABLE2_LABELS = {"f_vae": "F-VAE (MSE)", "lv_vae": "LV-VAE"}
 MNIST_SETTINGS = {"f_vae": "mnist_f", "lv_vae": "mnist_lv"}  # Table 2 row -> experiment
 
 
-def table2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported = art["reported"]
-    groups, models, test = load_table2(runs, MNIST_SETTINGS, 512 if scale == "smoke" else None)
-    measured = measure_table2(models, MNIST_SETTINGS, test)
-    keys = {"dataset": "mnist"}
-    rows = table2_rows(keys, MNIST_SETTINGS, groups, measured, reported["bpp"]["mnist"],
-                       art["tolerance"]["bpp_mnist"], scale, reported["source"],
-                       art.get("not_comparable", {}))
-    rows += table2_claims(keys, measured, art, runs, scale)
+@dataclass(frozen=True)
+class Table2Part:
+    """One data set's rows of Table 2: their keys, {Table 2 row: experiment}, the paper's bits
+    per pixel per row and the tolerance on them."""
+    keys: dict
+    settings: dict[str, str]
+    bpp: dict
+    tolerance: float
+
+
+def table2(ctx: BuildContext) -> Built:
+    part = Table2Part({"dataset": "mnist"}, MNIST_SETTINGS, ctx.reported["bpp"]["mnist"],
+                      ctx.tolerance["bpp_mnist"])
+    groups, models, test = load_table2(ctx, part.settings,
+                                       512 if ctx.scale == "smoke" else None)
+    measured = measure_table2(models, part.settings, test)
+    rows = table2_rows(ctx, part, groups, measured)
+    rows += table2_claims(ctx, part.keys, measured)
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_table2(frame, models, MNIST_SETTINGS, test, art["scales"][scale]["n_grid"],
-                "Berger & Sebag Table 2 / Fig. 5, MNIST bits/pixel", out.with_suffix(".png"))
+    return Built(frame, plot_table2(frame, models, test, ctx.settings["n_grid"],
+                                    "Berger & Sebag Table 2 / Fig. 5, MNIST bits/pixel"))
 
 
-def table2_claims(keys: dict, measured: dict, art: dict, runs: list[Path], scale: str
-                  ) -> list[dict]:
+def table2_claims(ctx: BuildContext, keys: dict, measured: dict) -> list[dict]:
     """Table 2's comparisons of LV-VAE with F-VAE on per-run values, each ordering decided only
     beyond the seed noise (one run a side is never decided)."""
-    reported, factor = art["reported"], art["tolerance"]["order_of_magnitude"]
+    factor = ctx.tolerance["order_of_magnitude"]
     bpp, spread = measured["bpp"], measured["spread"]
     keys = {**keys, "setting": "claim"}
     return [
-        _claim(keys, "LV-VAE ELBO > F-VAE ELBO", reported, "lv_above_f",
-               ordering(bpp["f_vae"], bpp["lv_vae"]), runs, scale),
-        _claim(keys, f"LV-VAE bits/pixel >= {factor:g} x F-VAE's (about an order of magnitude)",
-               reported, "order_of_magnitude",
-               order_of_magnitude_outcome(bpp["lv_vae"], bpp["f_vae"], factor), runs, scale),
-        _claim(keys, "LV-VAE samples closer to their means than F-VAE's", reported,
-               "lv_samples_closer", ordering(spread["lv_vae"], spread["f_vae"]), runs, scale),
+        ctx.claim(keys, "LV-VAE ELBO > F-VAE ELBO", "lv_above_f",
+                  ordering(bpp["f_vae"], bpp["lv_vae"])),
+        ctx.claim(keys, f"LV-VAE bits/pixel >= {factor:g} x F-VAE's (about an order of "
+                        f"magnitude)", "order_of_magnitude",
+                  order_of_magnitude_outcome(bpp["lv_vae"], bpp["f_vae"], factor)),
+        ctx.claim(keys, "LV-VAE samples closer to their means than F-VAE's", "lv_samples_closer",
+                  ordering(spread["lv_vae"], spread["f_vae"])),
     ]
 
 
@@ -595,12 +578,11 @@ def order_of_magnitude_outcome(lv_bpp: list[float], f_bpp: list[float], factor: 
     return holds, decided
 
 
-def load_table2(runs: list[Path], settings: dict[str, str], n_test: int | None):
+def load_table2(ctx: BuildContext, settings: dict[str, str], n_test: int | None):
     """(runs, models) per Table 2 row and the first n_test test images (None: all) of the data
     set the F-VAE run trained on; one CPU thread (artifact jobs share the cores)."""
     torch.set_num_threads(1)
-    by_experiment = run_files.by_experiment(runs)
-    groups = {setting: by_experiment[e] for setting, e in settings.items()}
+    groups = {setting: ctx.groups[e] for setting, e in settings.items()}
     models = {setting: [run_files.load_model(run) for run in group]
               for setting, group in groups.items()}
     cfg = models["f_vae"][0][2]
@@ -614,100 +596,92 @@ def measure_table2(models: dict, settings: dict[str, str], test: torch.Tensor,
     dimension on the test images, and how far samples of p(x|z) lie from their means."""
     measured = {"bpp": {}, "spread": {}}
     for setting in settings:
-        elbos = [bev.evaluate_elbo(m, lik, test, seed=cfg.seed, batch=eval_batch)
+        elbos = [evaluation.evaluate_elbo(m, lik, test, seed=cfg.seed, batch=eval_batch)
                  for m, lik, cfg in models[setting]]
-        measured["bpp"][setting] = [bev.bits_per_dim(v["elbo_paper"], v["data_dim"])
+        measured["bpp"][setting] = [evaluation.bits_per_dim(v["elbo_paper"], v["data_dim"])
                                     for v in elbos]
         measured["spread"][setting] = [_sample_spread(m, lik, cfg.seed)
                                        for m, lik, cfg in models[setting]]
     return measured
 
 
-def table2_rows(keys: dict, settings: dict[str, str], groups: dict, measured: dict,
-                reported_bpp: dict, tolerance: float, scale: str, source: str,
-                reasons: dict[str, str]) -> list[dict]:
-    """Per Table 2 row: bits per pixel beside the paper's (not-comparable where `reasons`, the
-    artifact's `not_comparable`, names the setting), and the sample spread (ours)."""
+def table2_rows(ctx: BuildContext, part: Table2Part, groups: dict, measured: dict
+                ) -> list[dict]:
+    """Per Table 2 row of `part`: bits per pixel beside the paper's (not-comparable where the
+    artifact's `not_comparable` names the setting, with its reason), and the sample spread
+    (ours); `groups`: the runs per row."""
+    reasons = ctx.art.get("not_comparable", {})
     rows = []
-    for setting in settings:
-        converged = run_files.all_converged(groups[setting])
-        cells = {**keys, "setting": setting}
-        rows.append(not_comparable(row(cells, "elbo_bits_per_pixel", reported_bpp[setting],
-                                       measured["bpp"][setting], tolerance=tolerance,
-                                       scale=scale, converged=converged, source=source),
+    for setting in part.settings:
+        common = ctx.judged(run_files.all_converged(groups[setting]))
+        cells = {**part.keys, "setting": setting}
+        rows.append(not_comparable(row(cells, "elbo_bits_per_pixel", part.bpp[setting],
+                                       measured["bpp"][setting], tolerance=part.tolerance,
+                                       source=ctx.reported["source"], **common),
                                    reasons.get(setting)))
         rows.append(row(cells, "mean_abs_sample_minus_mean", None, measured["spread"][setting],
-                        scale=scale, converged=converged,
-                        source="our measure of Fig. 5(c, d), 13, 14, 17, 18"))
+                        source="our measure of Fig. 5(c, d), 13, 14, 17, 18", **common))
     return rows
 
 
 @torch.no_grad()
 def _sample_spread(model, likelihood, seed: int, n: int = 256) -> float:
     """Mean |sample − mean| per pixel of p(x|z), z ~ N(0, I): how noisy samples look."""
-    means, samples = bev.generate(model, likelihood, n, seed)
+    means, samples = evaluation.generate(model, likelihood, n, seed)
     return (samples - means).abs().mean().item()
 
 
-def image_grid(images: torch.Tensor, n: int):
-    """One row of n images as an [H, W, C] array for imshow (grey or colour)."""
-    from torchvision.utils import make_grid
-
-    return make_grid(images[:n].clamp(0, 1), nrow=n, pad_value=1).permute(1, 2, 0).numpy()
-
-
 @torch.no_grad()
-def plot_table2(frame, models, settings, test, n_grid, title, path) -> None:
-    """Test images, then per row its reconstructions and generations (means and samples)."""
+def plot_table2(frame, models, test, n_grid, title):
+    """Test images, then per Table 2 row (of `models`) its reconstructions and generations
+    (means and samples)."""
     panels = [("test images", test)]
-    for setting in settings:
+    for setting in models:
         model, likelihood, cfg = models[setting][0]
         label = TABLE2_LABELS[setting]
         panels.append((f"{label}: reconstruction (mean of p(x|z))",
-                       bev.reconstruct(model, likelihood, test[:n_grid], cfg.seed)))
-        means, samples = bev.generate(model, likelihood, n_grid, cfg.seed)
+                       evaluation.reconstruct(model, likelihood, test[:n_grid], cfg.seed)))
+        means, samples = evaluation.generate(model, likelihood, n_grid, cfg.seed)
         panels += [(f"{label}: generation, means", means),
                    (f"{label}: generation, samples", samples)]
     fig, axes = plots.figure(len(panels), 1,
                              figsize=(max(n_grid * 0.6, 6.0), 1.0 * len(panels) + 1.2))
     for ax, (panel_title, images) in zip(axes, panels, strict=True):
-        ax.imshow(image_grid(images, n_grid), vmin=0, vmax=1)
+        ax.imshow(image_grid(images[:n_grid], n_grid), vmin=0, vmax=1)
         ax.set_title(panel_title, fontsize=8)
         ax.axis("off")
     cells = frame[frame.metric == "elbo_bits_per_pixel"]
     text = ", ".join(f"{c.setting} {c.replicated:.2f} (paper {c.reported:g})"
                      for c in cells.itertuples())
     fig.suptitle(_title(frame, f"{title}\n{text}"), fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 # ---- theorem1: collapse above σ = R/√(D−1), by training ---------------------------------------
 
-def theorem1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
+def theorem1(ctx: BuildContext) -> Built:
     """Each (D, sigma) cell's runs (experiments theorem1_d<D>_above / _below, trained by their
     own jobs): the generator's mean radius over R, and whether it collapsed to the centre."""
-    art = spec["artifacts"][name]
-    n_gen = art["scales"][scale]["n_gen"]
+    n_gen = ctx.settings["n_gen"]
     torch.set_num_threads(1)
-    rows, clouds, cells = [], {}, sphere_cells(runs)
+    rows, clouds, cells = [], {}, sphere_cells(list(ctx.runs))
     for (dim, sigma, radius), cell in cells.items():
         factor = round(sigma * math.sqrt(dim - 1) / radius, 4)  # sigma over Theorem 1's bound
         ratios = []
         for run in cell:
             model, likelihood, cfg = run_files.load_model(run)
-            means, _ = bev.generate(model, likelihood, n_gen, cfg.seed)
+            means, _ = evaluation.generate(model, likelihood, n_gen, cfg.seed)
             ratios.append(means.norm(dim=1).mean().item() / radius)
             clouds.setdefault((dim, factor), means)
         converged = run_files.all_converged(cell)
         predicted = eq8_radius(radius / sigma, dim) * sigma / radius
         keys = {"D": dim, "sigma_over_bound": factor, "sigma": round(sigma, 5),
                 "eq8_r_over_R": round(predicted, 4)}
-        common = {"scale": scale, "converged": converged, "source": art["reported"]["source"]}
-        rows.append(row(keys, "generator_radius_over_R", None, ratios, **common))
-        rows.append(collapse_row(art, keys, factor, ratios, scale, converged))
+        rows.append(row(keys, "generator_radius_over_R", None, ratios,
+                        source=ctx.reported["source"], **ctx.judged(converged)))
+        rows.append(collapse_row(ctx, keys, factor, ratios, converged))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_theorem1(frame, clouds, next(iter(cells))[2], out.with_suffix(".png"))
+    return Built(frame, plot_theorem1(frame, clouds, next(iter(cells))[2]))
 
 
 def sphere_cells(runs: list[Path]) -> dict[tuple, list[Path]]:
@@ -721,15 +695,13 @@ def sphere_cells(runs: list[Path]) -> dict[tuple, list[Path]]:
     return cells
 
 
-def collapse_row(art: dict, keys: dict, factor: float, ratios: list[float], scale: str,
+def collapse_row(ctx: BuildContext, keys: dict, factor: float, ratios: list[float],
                  converged: bool) -> dict:
     """Whether the generator collapsed to the centre (mean |μ(z)|/R below the tolerance),
     against the YAML's word for this side of Theorem 1's bound (factor: σ over the bound)."""
-    reported = art["reported"]
     side = "collapsed_above_bound" if factor >= 1 else "collapsed_below_bound"
-    return row(keys, "collapsed_to_centre", reported[side],
-               [float(np.mean(ratios) < art["tolerance"]["collapsed_below"])], compare="equal",
-               scale=scale, converged=converged, source=reported[f"{side}_source"])
+    return ctx.claim(keys, "collapsed_to_centre", side,
+                     bool(np.mean(ratios) < ctx.tolerance["collapsed_below"]), converged)
 
 
 def eq8_radius(big_r_over_sigma: float, dim: int) -> float:
@@ -738,7 +710,7 @@ def eq8_radius(big_r_over_sigma: float, dim: int) -> float:
     return float(hypersphere.argmax_radius(np.array([big_r_over_sigma]), dim, r_max, 400)[0])
 
 
-def plot_theorem1(frame, clouds, radius, path) -> None:
+def plot_theorem1(frame, clouds, radius):
     fig, (ax_r, ax_2d) = plots.figure(1, 2, figsize=(11, 4.5))
     radii = frame[frame.metric == "generator_radius_over_R"]
     for factor, cells in radii.groupby("sigma_over_bound"):
@@ -759,7 +731,7 @@ def plot_theorem1(frame, clouds, radius, path) -> None:
     ax_2d.legend(fontsize=7, markerscale=3)
     fig.suptitle(_title(frame, "Berger & Sebag Theorem 1 by training: collapse above "
                                "σ = R/√(D−1)"))
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure2": figure2, "figure3": figure3, "table1": table1, "figure4": scatter_figure,

@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
 from vaebench.artifacts.common import claim, every, verdict_of
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.artifacts.dai2020 import propositions as props
 from vaebench.data import datasets as data
 from vaebench.eval import fid_runs
@@ -87,35 +88,35 @@ def _converged(table: pd.DataFrame, variants, depths=None) -> bool:
     return bool(picked.converged.all())
 
 
-def figure1_top(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported, depths = art["reported"], art["depths"]
-    table = run_table(runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def figure1_top(ctx: BuildContext) -> Built:
+    """The errors per (variant, depth) and the paper's orderings; side tables `runs` (one row
+    per run) and `fid`."""
+    reported, depths, scale = ctx.reported, ctx.art["depths"], ctx.scale
+    table = run_table(list(ctx.runs))
     means = table.groupby(["variant", "depth"])[["mse_mu", "mse_sample"]].mean()
     rows = []
-    for variant in art["variants"]:
+    for variant in ctx.art["variants"]:
         for depth in depths:
             keys = {"variant": variant, "depth": depth}
-            ok = _converged(table, [variant], [depth])
+            common = ctx.judged(_converged(table, [variant], [depth]))
             for metric in ("mse_mu", "mse_sample"):
                 rows.append(row(keys, f"recon_error_{metric}", None,
-                                _values(table, variant, depth, metric), scale=scale,
-                                converged=ok, source=art["source"]))
-    fids = fid_table(spec, name, scale, runs, out)
+                                _values(table, variant, depth, metric),
+                                source=ctx.art["source"], **common))
+    fids = fid_table(ctx)
     rows += fid_rows(fids, table, reported, scale)
     rows += figure1_claims(means, depths, table, reported, scale)
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_figure1_top(table, art, frame, fids, scale, out.with_suffix(".png"))
+    return Built(frame, plot_figure1_top(ctx, table, frame, fids),
+                 {"runs": table, "fid": fids})
 
 
-def fid_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> pd.DataFrame:
+def fid_table(ctx: BuildContext) -> pd.DataFrame:
     """FID of reconstructions (every variant) and of prior samples (VAEs: an AE has no prior) of
     the first seed of each (variant, depth): FID costs far more than training on a CPU."""
-    scorer = fid_runs.RunFid(specs.fid_references(spec, name, scale)[0])
+    scorer = fid_runs.RunFid(specs.fid_references(ctx.spec, ctx.name, ctx.scale)[0])
     first_seed = {}
-    for run in runs:
+    for run in ctx.runs:
         cfg = run_files.config(run)
         cell = experiment_key(cfg.meta["experiment"])
         if cell not in first_seed or cfg.seed < first_seed[cell][0]:
@@ -131,9 +132,7 @@ def fid_table(spec: dict, name: str, scale: str, runs: list[Path], out: Path) ->
         print(f"FID {i}/{len(first_seed)} {variant} depth {depth}: reconstructions "
               f"{rows[-1]['fid_reconstruction']:.1f}, samples {samples:.1f}", file=sys.stderr,
               flush=True)
-    fids = pd.DataFrame(rows)
-    atomic.write_csv(out.with_name(f"{name}_fid.csv"), fids)
-    return fids
+    return pd.DataFrame(rows)
 
 
 def fid_rows(fids: pd.DataFrame, table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
@@ -156,7 +155,8 @@ def figure1_claims(means, depths, table, reported, scale) -> list[dict]:
     best = int(ae.argmin())
     rows = [claim({"variant": "ae", "depth": "all"}, "ae_falls_then_rises",
                   reported["ae_falls_then_rises"], 0 < best < len(depths) - 1,
-                  _converged(table, ["ae"]), scale, reported["ae_falls_then_rises_source"])]
+                  converged=_converged(table, ["ae"]), scale=scale,
+                  source=reported["ae_falls_then_rises_source"])]
 
     def above(variant, metric, other, other_metric="mse_mu"):
         """Per depth: (variant's error above other's, decided)."""
@@ -166,24 +166,24 @@ def figure1_claims(means, depths, table, reported, scale) -> list[dict]:
     for depth, outcome in zip(depths, above("vae", "mse_mu", "ae"), strict=True):
         rows.append(claim({"variant": "vae", "depth": depth}, "vae_above_ae",
                           reported["vae_above_ae"], outcome,
-                          _converged(table, ["ae", "vae"], [depth]), scale,
-                          reported["vae_above_ae_source"]))
+                          converged=_converged(table, ["ae", "vae"], [depth]), scale=scale,
+                          source=reported["vae_above_ae_source"]))
     for metric in ("mse_mu", "mse_sample"):
         rows.append(claim({"variant": "vae", "depth": "all"}, f"vae_above_ae_every_depth_{metric}",
                           reported["vae_above_ae"], every(above("vae", metric, "ae")),
-                          _converged(table, ["ae", "vae"]), scale,
-                          reported["vae_above_ae_source"]))
+                          converged=_converged(table, ["ae", "vae"]), scale=scale,
+                          source=reported["vae_above_ae_source"]))
     helps = [ordering(_values(table, "vae_warm", d, "mse_mu"), _values(table, "vae", d, "mse_mu"))
              for d in depths]
     rows.append(claim({"variant": "vae_warm", "depth": "all"}, "warm_start_helps_most_depths",
                       reported["warm_start_helps"], most(helps),
-                      _converged(table, ["vae", "vae_warm"]), scale,
-                      reported["warm_start_source"]))
+                      converged=_converged(table, ["vae", "vae_warm"]), scale=scale,
+                      source=reported["warm_start_source"]))
     rows.append(claim({"variant": "vae_warm", "depth": "all"}, "warm_start_still_above_ae",
                       reported["warm_start_still_above_ae"],
                       every(above("vae_warm", "mse_mu", "ae")),
-                      _converged(table, ["ae", "vae_warm"]), scale,
-                      reported["warm_start_source"]))
+                      converged=_converged(table, ["ae", "vae_warm"]), scale=scale,
+                      source=reported["warm_start_source"]))
     return rows
 
 
@@ -198,7 +198,8 @@ def most(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
     return False, against >= len(outcomes) / 2  # "not a majority" needs half decided against
 
 
-def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
+def plot_figure1_top(ctx: BuildContext, table, frame, fids):
+    art, scale = ctx.art, ctx.scale
     fig, (ax, ax_fid) = plots.figure(1, 2, figsize=(13, 5), width_ratios=[3, 2])
     plot_fid_panel(ax_fid, fids, art)
     for i, (variant, label) in enumerate(art["variants"].items()):
@@ -218,7 +219,7 @@ def plot_figure1_top(table, art, frame, fids, scale, path) -> None:
         ("VAE>AE", "vae_above_ae_every_depth_mse_mu"),
         ("warm helps", "warm_start_helps_most_depths")))
     ax.set_title(f"Dai et al. Fig. 1 (top), Fashion-MNIST ({scale})\n{verdicts}", fontsize=10)
-    plots.save(fig, path)
+    return fig
 
 
 def plot_fid_panel(ax, fids: pd.DataFrame, art: dict) -> None:
@@ -236,46 +237,40 @@ def plot_fid_panel(ax, fids: pd.DataFrame, art: dict) -> None:
     ax.legend(fontsize=7)
 
 
-def learned_gamma_vs_depth(spec: dict, name: str, scale: str, runs: list[Path],
-                           out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported, tol, depths = art["reported"], art["tolerance"], art["depths"]
-    table = run_table(runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def learned_gamma_vs_depth(ctx: BuildContext) -> Built:
+    """Learned γ against the AE error per depth, and collapse against γ; side table `runs`."""
+    tol, scale = ctx.tolerance, ctx.scale
+    table = run_table(list(ctx.runs))
     rows = []
-    for depth in depths:
+    for depth in ctx.art["depths"]:
         keys = {"depth": depth}
         vae = table[(table.variant == "vae") & (table.depth == depth)]
         ae_error = float(np.mean(_values(table, "ae", depth, "mse_mu")))
         ok = _converged(table, ["ae", "vae"], [depth])
-        rows.append(row(keys, "learned_gamma", None, vae.gamma.tolist(), scale=scale,
-                        converged=ok, source="metrics.csv sigma², last epoch"))
+        rows.append(row(keys, "learned_gamma", None, vae.gamma.tolist(),
+                        source="metrics.csv sigma², last epoch", **ctx.judged(ok)))
         rows.append(row(keys, "ae_recon_error", None, _values(table, "ae", depth, "mse_mu"),
-                        scale=scale, converged=ok, source="figure1_top AE runs"))
-        rows.append(row(keys, "inactive_count", None, vae.inactive.tolist(), scale=scale,
-                        converged=ok, source="latent_stats.csv, E[σ²] ≥ 0.8"))
-        rows.append(claim(keys, "gamma_at_least_ae_error", reported["gamma_at_least_ae_error"],
-                          float(vae.gamma.mean()) >= ae_error, ok, scale,
-                          reported["gamma_at_least_ae_error_source"]))
+                        source="figure1_top AE runs", **ctx.judged(ok)))
+        rows.append(row(keys, "inactive_count", None, vae.inactive.tolist(),
+                        source="latent_stats.csv, E[σ²] ≥ 0.8", **ctx.judged(ok)))
+        rows.append(ctx.claim(keys, "gamma_at_least_ae_error", "gamma_at_least_ae_error",
+                              float(vae.gamma.mean()) >= ae_error, ok))
         ratio = float((vae.gamma / vae.mse_sample).mean())
-        rows.append(claim(keys, "gamma_equals_stochastic_error",
-                          reported["gamma_equals_stochastic_error"],
-                          abs(ratio - 1) <= tol["gamma_equals_stochastic_error"], ok, scale,
-                          reported["gamma_equals_stochastic_error_source"]))
+        rows.append(ctx.claim(keys, "gamma_equals_stochastic_error",
+                              "gamma_equals_stochastic_error",
+                              abs(ratio - 1) <= tol["gamma_equals_stochastic_error"], ok))
     vae = table[table.variant == "vae"]
     rho = vae.gamma.rank().corr(vae.inactive.rank())
-    rows.append(row({"depth": "all"}, "spearman_gamma_inactive", None, [rho], scale=scale,
-                    converged=_converged(table, ["vae"]), source="our measure"))
-    rows.append(claim({"depth": "all"}, "collapse_grows_with_gamma",
-                      reported["collapse_grows_with_gamma"], bool(rho > 0),
-                      _converged(table, ["vae"]), scale,
-                      reported["collapse_grows_with_gamma_source"]))
+    vae_converged = _converged(table, ["vae"])
+    rows.append(row({"depth": "all"}, "spearman_gamma_inactive", None, [rho],
+                    source="our measure", **ctx.judged(vae_converged)))
+    rows.append(ctx.claim({"depth": "all"}, "collapse_grows_with_gamma",
+                          "collapse_grows_with_gamma", bool(rho > 0), vae_converged))
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_learned_gamma(table, frame, scale, out.with_suffix(".png"))
+    return Built(frame, plot_learned_gamma(table, frame, scale), {"runs": table})
 
 
-def plot_learned_gamma(table, frame, scale, path) -> None:
+def plot_learned_gamma(table, frame, scale):
     fig, (ax_gamma, ax_count) = plots.figure(1, 2, figsize=(11, 4.5))
     for variant, column, label, style in (("vae", "gamma", "VAE learned γ (variance)", "o-"),
                                           ("vae", "mse_sample", "VAE error E_q (Eq. 9)", "s--"),
@@ -295,7 +290,7 @@ def plot_learned_gamma(table, frame, scale, path) -> None:
     verdict = verdict_of(frame, "collapse_grows_with_gamma")
     fig.suptitle(f"Learned γ vs depth, fully-connected VAE on Fashion-MNIST ({scale}): "
                  f"collapse grows with γ — {verdict}", fontsize=10)
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------- Proposition 1
@@ -353,24 +348,24 @@ def proposition1_alpha(art: dict, grid: dict, alpha: float) -> dict:
             "final_mse": (props.reconstruction_mse(final, x, alpha) / gamma_bar).tolist()}
 
 
-def proposition1(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    grid = art["scales"][scale]
+def proposition1(ctx: BuildContext) -> Built:
+    """Computed, no runs; side tables `runs` (each descent's end) and `slices` (the energy along
+    the escape direction)."""
+    grid = ctx.art["scales"][ctx.scale]
     torch.set_num_threads(1)  # a few hundred parameters: threads only add overhead
-    results = [proposition1_alpha(art, grid, alpha) for alpha in grid["alphas"]]
-    rows = [r for result in results for r in proposition1_rows(art, result, scale)]
+    per_alpha = [proposition1_alpha(ctx.art, grid, alpha) for alpha in grid["alphas"]]
+    rows = [r for result in per_alpha for r in proposition1_rows(ctx.art, result, ctx.scale)]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), pd.DataFrame(
+    descents = pd.DataFrame(
         [{"alpha": r["alpha"], "init": init, "outcome": outcome, "plateaued": ok,
           "final_energy": energy_value, "final_mse_over_gamma_bar": mse}
-         for r in results for init, outcome, ok, energy_value, mse in zip(
+         for r in per_alpha for init, outcome, ok, energy_value, mse in zip(
              r["inits"], r["outcomes"], r["plateaued"], r["final_energy"], r["final_mse"],
-             strict=True)]))
-    atomic.write_csv(out.with_name(f"{name}_slices.csv"), pd.DataFrame(
-        [{"alpha": r["alpha"], "t": t, "energy_rise": e} for r in results
-         for t, e in zip(r["ts"], r["slice"], strict=True)]))
-    plot_proposition1(results, frame, scale, grid["near_scale"], out.with_suffix(".png"))
+             strict=True)])
+    slices = pd.DataFrame([{"alpha": r["alpha"], "t": t, "energy_rise": e} for r in per_alpha
+                           for t, e in zip(r["ts"], r["slice"], strict=True)])
+    return Built(frame, plot_proposition1(per_alpha, frame, ctx.scale, grid["near_scale"]),
+                 {"runs": descents, "slices": slices})
 
 
 def proposition1_rows(art: dict, result: dict, scale: str) -> list[dict]:
@@ -389,15 +384,15 @@ def proposition1_rows(art: dict, result: dict, scale: str) -> list[dict]:
     rows = [
         row(keys, "collapsed_gradient_norm", None, [result["grad"]], source="", **exact),
         claim(keys, "collapsed_is_stationary", reported["collapsed_stationary"],
-              result["grad"] <= tol["gradient_norm"], True, scale, reported["source"]),
+              result["grad"] <= tol["gradient_norm"], source=reported["source"], **exact),
         row(keys, "collapsed_hessian_min_eigenvalue", None, [result["hessian_min"]], **exact),
-        claim(keys, "collapsed_is_local_minimum", expected, is_local_min, near_ok, scale,
-              reported["source"]),
+        claim(keys, "collapsed_is_local_minimum", expected, is_local_min, converged=near_ok,
+              scale=scale, source=reported["source"]),
         row(keys, "energy_collapsed", None, [result["e_collapsed"]], **exact),
         row(keys, "energy_perfect_at_gamma_floor", None, [result["e_perfect"]], **exact),
         claim(keys, "perfect_reconstruction_is_lower", reported["perfect_is_lower"],
               result["e_perfect"] < result["e_collapsed"] and result["perfect_mse"] < 1e-20,
-              True, scale, reported["source"]),
+              source=reported["source"], **exact),
     ]
     for init in ("near_collapse", "random"):
         picked = [(o, ok) for o, ok, i in zip(result["outcomes"], result["plateaued"],
@@ -410,7 +405,7 @@ def proposition1_rows(art: dict, result: dict, scale: str) -> list[dict]:
     return rows
 
 
-def plot_proposition1(results, frame, scale, near_scale, path) -> None:
+def plot_proposition1(results, frame, scale, near_scale):
     fig, (ax_slice, ax_bars) = plots.figure(1, 2, figsize=(12, 4.8))
     for r in results:  # divided by t²: the affine energy falls as t²(1 − λ₁/γ̄) near t = 0
         ax_slice.plot(r["ts"], np.asarray(r["slice"]) / r["ts"] ** 2, label=f"α = {r['alpha']:g}")
@@ -445,14 +440,15 @@ def plot_proposition1(results, frame, scale, near_scale, path) -> None:
                                                         strict=True))
     fig.suptitle(f"Dai et al. Prop. 1, soft-threshold decoder ({scale}): collapsed point a local "
                  f"minimum for α > 0, a saddle for α = 0\n{verdict}", fontsize=10)
-    plots.save(fig, path)
+    return fig
 
 
 # ---------------------------------------------------------------- Proposition 2
 
 
-def proposition2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
+def proposition2(ctx: BuildContext) -> Built:
+    """Computed, no runs; side table `sweep` (active dimensions per γ and decoder)."""
+    art, scale = ctx.art, ctx.scale
     grid = art["scales"][scale]
     torch.set_num_threads(1)
     eigenvalues, k, gammas = art["eigenvalues"], art["latent_dim"], grid["gammas"]
@@ -472,10 +468,8 @@ def proposition2(spec: dict, name: str, scale: str, runs: list[Path], out: Path)
         "mlp": props.active_dims(mlp, art["kl_threshold"]).tolist(),
         "affine_plateaued": _plateaued(affine_trace),
         "mlp_plateaued": _plateaued_noisy(mlp_trace)})
-    atomic.write_csv(out.with_name(f"{name}_sweep.csv"), sweep)
     frame = pd.DataFrame(proposition2_rows(art, sweep, scale))
-    atomic.write_csv(out, frame)
-    plot_proposition2(sweep, eigenvalues, frame, scale, out.with_suffix(".png"))
+    return Built(frame, plot_proposition2(sweep, eigenvalues, frame, scale), {"sweep": sweep})
 
 
 def proposition2_rows(art: dict, sweep: pd.DataFrame, scale: str) -> list[dict]:
@@ -493,21 +487,20 @@ def proposition2_rows(art: dict, sweep: pd.DataFrame, scale: str) -> list[dict]:
     top = max(art["eigenvalues"])
     beyond = sweep[sweep.gamma > top]
     keys = {"gamma": "all"}
+    affine = {"converged": all_affine, "scale": scale, "source": reported["source"]}
+    mlp = {**affine, "converged": all_mlp}
     rows += [
         claim({**keys, "decoder": "affine"}, "matches_closed_form",
               reported["affine_matches_closed_form"],
-              bool((sweep.affine == sweep.closed_form).all()), all_affine, scale,
-              reported["source"]),
+              bool((sweep.affine == sweep.closed_form).all()), **affine),
         claim({**keys, "decoder": "affine"}, "zero_active_at_finite_gamma",
               reported["zero_at_finite_gamma"], len(beyond) > 0 and (beyond.affine == 0).all(),
-              all_affine, scale, reported["source"]),
+              **affine),
         claim({**keys, "decoder": "mlp"}, "zero_active_at_finite_gamma",
-              reported["zero_at_finite_gamma"], bool((sweep.mlp == 0).any()), all_mlp, scale,
-              reported["source"]),
+              reported["zero_at_finite_gamma"], bool((sweep.mlp == 0).any()), **mlp),
         claim({**keys, "decoder": "mlp"}, "non_increasing_in_gamma",
               reported["nonlinear_non_increasing"],
-              bool((np.diff(sweep.sort_values("gamma").mlp.to_numpy()) <= 0).all()), all_mlp,
-              scale, reported["source"]),
+              bool((np.diff(sweep.sort_values("gamma").mlp.to_numpy()) <= 0).all()), **mlp),
     ]
     zero = sweep[sweep.mlp == 0].gamma
     rows.append(row({**keys, "decoder": "mlp"}, "smallest_gamma_with_zero_active", None,
@@ -516,7 +509,7 @@ def proposition2_rows(art: dict, sweep: pd.DataFrame, scale: str) -> list[dict]:
     return rows
 
 
-def plot_proposition2(sweep, eigenvalues, frame, scale, path) -> None:
+def plot_proposition2(sweep, eigenvalues, frame, scale):
     fig, ax = plots.figure(figsize=(8, 4.8))
     for lam in eigenvalues:
         ax.axvline(lam, color="gray", lw=0.6, ls=":")
@@ -535,7 +528,7 @@ def plot_proposition2(sweep, eigenvalues, frame, scale, path) -> None:
                  f"MLP reaches 0 at finite γ: {zero}")
     ax.set_yticks(range(int(sweep.closed_form.max()) + 1))
     ax.legend(fontsize=8)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure1_top": figure1_top, "learned_gamma_vs_depth": learned_gamma_vs_depth,

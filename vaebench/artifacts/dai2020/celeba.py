@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import torch
 
-from vaebench import atomic, plots
+from vaebench import plots
+from vaebench.artifacts.common import claim
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.eval.verdict import row
 from vaebench.train import runs as run_files
@@ -74,32 +76,32 @@ def claim_rows(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
     """The caption's two orderings, on the per-depth means over seeds."""
     means = table.groupby("layers_per_scale")[["recon_error", "sigma_near_one_fraction"]].mean()
     converged = bool(table.converged.all())
-    return [row({"layers_per_scale": "all"}, metric, reported[metric],
-                [float(increases(means[column]))], compare="equal", scale=scale,
-                converged=converged, source=reported[f"{metric}_source"])
+    return [claim({"layers_per_scale": "all"}, metric, reported[metric],
+                  increases(means[column]), converged=converged, scale=scale,
+                  source=reported[f"{metric}_source"])
             for metric, column in (("error_grows_with_depth", "recon_error"),
                                    ("more_sigma_near_one_with_depth", "sigma_near_one_fraction"))]
 
 
-def figure2(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    reported, near_one = art["reported"], art["near_one"]
-    table, histograms = run_table(runs, art["scales"][scale]["eval_images"], near_one)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
-    atomic.write_csv(out.with_name(f"{name}_histograms.csv"), histogram_frame(histograms))
+def figure2(ctx: BuildContext) -> Built:
+    """Per depth the errors and σ_z summaries, and the caption's orderings; side tables `runs`
+    (one row per run) and `histograms` (each run's σ_z histogram)."""
+    table, histograms = run_table(list(ctx.runs), ctx.settings["eval_images"],
+                                  ctx.art["near_one"])
     rows = []
     for depth, group in table.groupby("layers_per_scale"):
         keys = {"layers_per_scale": depth}
-        ok = bool(group.converged.all())
+        common = ctx.judged(bool(group.converged.all()))
         for metric in ("recon_error", "sigma_near_one_fraction", "mean_sigma", "inactive_dims"):
-            rows.append(row(keys, metric, None, group[metric].tolist(), scale=scale,
-                            converged=ok, source=art["source"]))
-    frame = pd.DataFrame(rows + claim_rows(table, reported, scale))
-    atomic.write_csv(out, frame)
-    plot_figure2(table, histograms, frame, near_one, scale, out.with_suffix(".png"))
+            rows.append(row(keys, metric, None, group[metric].tolist(),
+                            source=ctx.art["source"], **common))
+    frame = pd.DataFrame(rows + claim_rows(table, ctx.reported, ctx.scale))
+    return Built(frame, plot_figure2(ctx, table, histograms, frame),
+                 {"runs": table, "histograms": histogram_frame(histograms)})
 
 
-def plot_figure2(table, histograms, frame, near_one, scale, path) -> None:
+def plot_figure2(ctx: BuildContext, table, histograms, frame):
+    near_one, scale = ctx.art["near_one"], ctx.scale
     depths = sorted(table.layers_per_scale.unique())
     fig, axes = plots.figure(len(depths), 1, figsize=(7, 2.4 * len(depths)), sharex=True,
                              squeeze=False)
@@ -118,7 +120,7 @@ def plot_figure2(table, histograms, frame, near_one, scale, path) -> None:
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples())
     fig.suptitle(f"Dai et al. Fig. 2, VAE σ_z on {', '.join(sorted(table.dataset.unique()))} "
                  f"({scale})\n{verdicts}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure2": figure2}

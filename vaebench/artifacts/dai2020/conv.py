@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from vaebench import atomic, plots
+from vaebench import plots
+from vaebench.artifacts.common import claim
+from vaebench.artifacts.context import BuildContext, Built
 from vaebench.artifacts.dai2020.builders import reconstruction_errors
 from vaebench.eval.verdict import row
 from vaebench.spec import data_present
@@ -29,11 +31,6 @@ def sweep_table(runs: list[Path]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _ordering(keys, metric, reported, holds: bool, converged: bool, scale, source) -> dict:
-    return row(keys, metric, reported, [float(holds)], compare="equal", scale=scale,
-               converged=converged, source=source)
-
-
 def rises_when_deep(errors: pd.Series) -> bool:
     """The curve's last (deepest) point is above its minimum: the error has begun to increase."""
     return len(errors) >= 2 and errors.iloc[-1] > errors.min()
@@ -42,20 +39,18 @@ def rises_when_deep(errors: pd.Series) -> bool:
 # ---------------------------------------------------------------- Fig. 1 (middle)
 
 
-def figure1_middle(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    table = sweep_table(runs)
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def figure1_middle(ctx: BuildContext) -> Built:
+    """The conv sweep's errors and orderings; side table `runs` (one row per run)."""
+    table = sweep_table(list(ctx.runs))
     rows = []
     for (variant, scales, layers), group in table.groupby(["variant", "scales",
                                                             "layers_per_scale"]):
         keys = {"variant": variant, "scales": scales, "layers_per_scale": layers}
-        rows.append(row(keys, "recon_error", None, group.mse_mu.tolist(), scale=scale,
-                        converged=bool(group.converged.all()), source=art["source"]))
-    rows += middle_claims(table, art["reported"], scale)
+        rows.append(row(keys, "recon_error", None, group.mse_mu.tolist(),
+                        source=ctx.art["source"], **ctx.judged(bool(group.converged.all()))))
+    rows += middle_claims(table, ctx.reported, ctx.scale)
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
-    plot_middle(table, frame, scale, out.with_suffix(".png"))
+    return Built(frame, plot_middle(table, frame, ctx.scale), {"runs": table})
 
 
 def middle_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
@@ -64,22 +59,22 @@ def middle_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]
     for scales in sorted(table.scales.unique()):
         ae = means.loc[("ae", scales)]
         picked = table[(table.variant == "ae") & (table.scales == scales)]
-        rows.append(_ordering({"variant": "ae", "scales": scales, "layers_per_scale": "all"},
-                              "ae_rises_when_deep", reported["ae_rises_when_deep"],
-                              rises_when_deep(ae), bool(picked.converged.all()), scale,
-                              reported["ae_rises_when_deep_source"]))
+        rows.append(claim({"variant": "ae", "scales": scales, "layers_per_scale": "all"},
+                          "ae_rises_when_deep", reported["ae_rises_when_deep"],
+                          bool(rises_when_deep(ae)), converged=bool(picked.converged.all()),
+                          scale=scale, source=reported["ae_rises_when_deep_source"]))
         if "vae" in table.variant.values:
             vae = means.loc[("vae", scales)]
             both = table[table.scales == scales]
-            rows.append(_ordering({"variant": "vae", "scales": scales, "layers_per_scale": "all"},
-                                  "vae_above_ae_every_depth", reported["vae_above_ae"],
-                                  bool((vae > ae.reindex(vae.index)).all()),
-                                  bool(both.converged.all()), scale,
-                                  reported["vae_above_ae_source"]))
+            rows.append(claim({"variant": "vae", "scales": scales, "layers_per_scale": "all"},
+                              "vae_above_ae_every_depth", reported["vae_above_ae"],
+                              bool((vae > ae.reindex(vae.index)).all()),
+                              converged=bool(both.converged.all()), scale=scale,
+                              source=reported["vae_above_ae_source"]))
     return rows
 
 
-def plot_middle(table, frame, scale, path) -> None:
+def plot_middle(table, frame, scale):
     fig, ax = plots.figure(figsize=(8, 5))
     for (variant, scales), group in table.groupby(["variant", "scales"]):
         curve = group.groupby("layers_per_scale").mse_mu
@@ -95,7 +90,7 @@ def plot_middle(table, frame, scale, path) -> None:
                          for r in claims.itertuples())
     ax.set_title(f"Dai et al. Fig. 1 (middle), {', '.join(table.dataset.unique())} ({scale})\n"
                  f"{verdicts}", fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 def _footer(ax, table) -> None:
@@ -118,28 +113,27 @@ def normalised_errors(table: pd.DataFrame, reference: dict) -> pd.DataFrame:
     return normalised
 
 
-def figure1_bottom(spec: dict, name: str, scale: str, runs: list[Path], out: Path) -> None:
-    art = spec["artifacts"][name]
-    table = normalised_errors(sweep_table(runs), art["reference_arch"])
-    atomic.write_csv(out.with_name(f"{name}_runs.csv"), table)
+def figure1_bottom(ctx: BuildContext) -> Built:
+    """The residual sweep's normalised errors and orderings, and a row per data set left out;
+    side table `runs` (one row per run)."""
+    table = normalised_errors(sweep_table(list(ctx.runs)), ctx.art["reference_arch"])
     datasets = ", ".join(sorted(table.dataset.unique()))
     rows = []
     for (blocks, convs), group in table.groupby(["blocks_per_scale", "convs_per_block"]):
         keys = {"blocks_per_scale": blocks, "convs_per_block": convs}
         per_seed = group.groupby("seed").normalised.mean()  # the average over datasets
-        rows.append(row(keys, "normalised_recon_error", None, per_seed.tolist(), scale=scale,
-                        converged=bool(group.converged.all()),
-                        source=f"{art['source']}; averaged over {datasets}"))
-    rows += bottom_claims(table, art["reported"], scale)
-    left_out = data_present.missing_datasets(spec, name, scale)
+        rows.append(row(keys, "normalised_recon_error", None, per_seed.tolist(),
+                        source=f"{ctx.art['source']}; averaged over {datasets}",
+                        **ctx.judged(bool(group.converged.all()))))
+    rows += bottom_claims(table, ctx.reported, ctx.scale)
+    left_out = data_present.missing_datasets(ctx.spec, ctx.name, ctx.scale)
     rows += [row({"blocks_per_scale": "all", "convs_per_block": "all"}, f"left_out_{dataset}",
-                 None, [], scale=scale, converged=False, source=reason)
+                 None, [], source=reason, **ctx.judged(False))
              for dataset, reason in left_out.items()]
     frame = pd.DataFrame(rows)
-    atomic.write_csv(out, frame)
     if left_out:
         datasets += f" (left out, not here: {', '.join(left_out)})"
-    plot_bottom(table, frame, scale, datasets, out.with_suffix(".png"))
+    return Built(frame, plot_bottom(table, frame, ctx.scale, datasets), {"runs": table})
 
 
 def bottom_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
@@ -151,18 +145,18 @@ def bottom_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]
     more = [(r.dropna().iloc[-1] > r.dropna().iloc[0]) for _, r in by_convs.iterrows()
             if r.notna().sum() >= 2]
     return [
-        _ordering({"blocks_per_scale": "each", "convs_per_block": "all"},
-                  "deeper_blocks_raise_error", reported["deeper_blocks_raise_error"],
-                  sum(deeper) > len(deeper) / 2, converged, scale,
-                  reported["deeper_blocks_raise_error_source"]),
-        _ordering({"blocks_per_scale": "all", "convs_per_block": "each"},
-                  "more_blocks_raise_error", reported["more_blocks_raise_error"],
-                  bool(more) and sum(more) > len(more) / 2, converged, scale,
-                  reported["more_blocks_raise_error_source"]),
+        claim({"blocks_per_scale": "each", "convs_per_block": "all"},
+              "deeper_blocks_raise_error", reported["deeper_blocks_raise_error"],
+              bool(sum(deeper) > len(deeper) / 2), converged=converged, scale=scale,
+              source=reported["deeper_blocks_raise_error_source"]),
+        claim({"blocks_per_scale": "all", "convs_per_block": "each"},
+              "more_blocks_raise_error", reported["more_blocks_raise_error"],
+              bool(more) and bool(sum(more) > len(more) / 2), converged=converged, scale=scale,
+              source=reported["more_blocks_raise_error_source"]),
     ]
 
 
-def plot_bottom(table, frame, scale, datasets, path) -> None:
+def plot_bottom(table, frame, scale, datasets):
     fig, ax = plots.figure(figsize=(8, 5))
     for blocks, group in table.groupby("blocks_per_scale"):
         curve = group.groupby(["convs_per_block", "seed"]).normalised.mean().groupby(level=0)
@@ -177,7 +171,7 @@ def plot_bottom(table, frame, scale, datasets, path) -> None:
                          if r.metric.endswith("raise_error"))
     ax.set_title(f"Dai et al. Fig. 1 (bottom), ResNet AEs on {datasets} ({scale})\n{verdicts}",
                  fontsize=9)
-    plots.save(fig, path)
+    return fig
 
 
 BUILDERS = {"figure1_middle": figure1_middle, "figure1_bottom": figure1_bottom}
