@@ -30,6 +30,21 @@ def test_each_verdict_says_whether_it_survives_the_alternatives():
         "robust", "depends on init_b (there: inconclusive)", ""]
 
 
+def test_a_row_keyed_by_a_replicated_value_is_found_by_its_experiment():
+    def keyed(sigma, verdict, experiment="f_star"):
+        line = row({"sigma": sigma, "experiment": experiment}, "elbo", 1.0, [1.0],
+                   scale="quick", converged=True)
+        return {**line, "verdict": verdict}
+
+    default = pd.DataFrame([keyed(0.0364, "match"), keyed(0.1, "differs", "f_sigma_0p1")])
+    other = pd.DataFrame([keyed(0.0410, "differs"), keyed(0.1, "differs", "f_sigma_0p1")])
+    marked = alternatives.with_sensitivity(default, {"latent_dim_1": other})
+    assert marked.sensitivity.tolist() == ["depends on latent_dim_1 (there: differs)", "robust"]
+    gone = pd.DataFrame([keyed(0.1, "differs", "f_sigma_0p1")])
+    assert alternatives.with_sensitivity(default, {"latent_dim_1": gone}).sensitivity[0] == (
+        "depends on latent_dim_1 (there: no such row)")
+
+
 def test_an_alternative_retrains_only_what_it_changes():
     spec = specs.load_spec("asperti2019")
     run = specs.run_config(spec, "table1_conv", "quick", 0, alternative="conv_3x_steps")

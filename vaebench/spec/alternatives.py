@@ -83,17 +83,35 @@ def with_sensitivity(frame: pd.DataFrame, under: dict[str, pd.DataFrame]) -> pd.
     same in the artifact built under every alternative in `under`, else which ones change it
     and to what. Rows without a verdict to compare (n/a) are left blank."""
     keys = contract_keys(frame) + ["metric"]
-    lookups = {name: _verdicts_by_key(other, keys) for name, other in under.items()}
+    # a key can hold a replicated value (berger2020's F*-VAE row is keyed by the sigma LS-VAE
+    # learned): such a row is found under the alternative by its experiment and metric instead
+    by_run = ["experiment", "metric"] if "experiment" in keys else None
     column = []
     for _, line in frame.iterrows():
         if line["verdict"] == "n/a":
             column.append("")
             continue
-        key = _key(line, keys)
-        changed = [f"{name} (there: {verdicts.get(key, 'no such row')})"
-                   for name, verdicts in lookups.items() if verdicts.get(key) != line["verdict"]]
+        changed = []
+        for name, other in under.items():
+            there = _verdict_there(line, other, keys, by_run)
+            if there != line["verdict"]:
+                changed.append(f"{name} (there: {there or 'no such row'})")
         column.append("robust" if not changed else "depends on " + "; ".join(changed))
     return frame.assign(sensitivity=column)
+
+
+def _verdict_there(line: pd.Series, other: pd.DataFrame, keys: list[str],
+                   by_run: list[str] | None) -> str | None:
+    """The verdict of `line`'s row in `other`: by all its keys, else by experiment and metric
+    when exactly one row there has them (None: no such row)."""
+    for columns in (keys, by_run):
+        if columns is None:
+            continue
+        wanted = _key(line, columns)
+        found = [row["verdict"] for _, row in other.iterrows() if _key(row, columns) == wanted]
+        if len(found) == 1 or (found and columns is keys):
+            return found[0]
+    return None
 
 
 def _key(line: pd.Series, keys: list[str]) -> tuple:
@@ -106,6 +124,3 @@ def _text(value) -> str:
         return str(int(value))
     return "" if pd.isna(value) else str(value)
 
-
-def _verdicts_by_key(frame: pd.DataFrame, keys: list[str]) -> dict[tuple, str]:
-    return {_key(line, keys): line["verdict"] for _, line in frame.iterrows()}
