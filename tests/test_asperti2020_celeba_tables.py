@@ -139,6 +139,7 @@ def build(spec: dict, name: str) -> pd.DataFrame:
     return read_artifact_csv(out)
 
 
+@pytest.mark.slow
 def test_table3_from_tiny_runs(spec):
     grid = ["t3_m1_learned", "t3_m1_learned_e40", "t3_m1_computed", "t3_m1_computed_e40",
             "t3_m2_computed", "t3_m2_computed_e40", "t3_m2_computed_e80"]
@@ -168,6 +169,7 @@ def test_table3_from_tiny_runs(spec):
     assert set(frame.verdict) == {"not-comparable"}
 
 
+@pytest.mark.slow
 def test_table4_rows_differ_only_in_gen2_and_figure3_draws_faces(spec):
     train_smoke(spec, ["t4_s1", "t4_s2"])
     cfg = pd.read_csv("results/runs/smoke/asperti2020/t4_s1/seed0/metrics.csv")
@@ -195,6 +197,7 @@ def test_table4_rows_differ_only_in_gen2_and_figure3_draws_faces(spec):
     assert figure.loc["n_shown", "replicated"] == 16
 
 
+@pytest.mark.slow
 def test_appendix_resize_has_one_row_per_mode(spec):
     modes = spec["artifacts"]["appendix_resize"]["modes"]
     train_smoke(spec, [e for parts in modes.values() for e in parts.values()])

@@ -216,6 +216,7 @@ def test_mnist_table2_has_no_celeba_rows(data_root, tmp_path):
     assert set(frame.dataset) == {"mnist"} and len(frame) == 7  # 4 measures + 3 claims
 
 
+@pytest.mark.slow
 def test_missing_celeba_skips_only_table2_celeba(data_root, tmp_path):
     """A dry run at quick with MNIST but no CelebA: the MNIST table is planned, the CelebA one
     is listed as skipped with the loader's one-line reason."""

@@ -247,6 +247,7 @@ def test_standin_goes_through_the_same_pipeline():
     assert not torch.equal(a, data.load("standin_celeba", "test", standin_size=12)[0])
 
 
+@pytest.mark.slow
 def test_one_preparation_serves_every_papers_celeba_runs(tmp_path):
     """A dry run at quick over a fake CelebA: the CelebA artifacts of all three papers (asperti2020
     table3, dai2020 figure2, berger2020 table2_celeba) plan their training on the one prepared

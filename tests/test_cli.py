@@ -6,6 +6,9 @@ import sys
 import pytest
 import yaml
 
+# every test here runs `vaebench` or Snakemake as a process: the slow tier
+pytestmark = pytest.mark.slow
+
 
 def vaebench(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "vaebench", *map(str, args)],

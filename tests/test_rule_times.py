@@ -55,6 +55,7 @@ def test_command_writes_csv_and_png(benchmarks):
     assert (benchmarks.parent / "perf" / "rules.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_bad_input_is_one_line(tmp_path):
     assert_one_line_error(vaebench("rule-times", "--benchmarks", tmp_path / "none"),
                           "no benchmark folder")

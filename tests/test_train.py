@@ -42,6 +42,7 @@ def test_one_run_writes_every_output(tiny_config, tmp_path):
     assert not list(run.glob(".*.tmp"))  # no leftovers of atomic writes
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_result(tiny_config, tmp_path):
     reference, resumed = tmp_path / "reference", tmp_path / "resumed"
     assert run_cli(tiny_config, reference, tmp_path).returncode == 0

@@ -114,12 +114,14 @@ def test_missing_data_is_skipped_in_the_summary(workdir, tmp_path):
     assert summary.loc[("berger2020", "figure2"), "verdict"] == "not-comparable"
 
 
+@pytest.mark.slow
 def test_flat_artifact_name_lists_the_per_paper_ones(workdir):
     result = snakemake(workdir, "results/table1.csv", "--config", "scale=smoke")
     assert result.returncode != 0
     assert "results/asperti2019/table1.csv" in result.stderr
 
 
+@pytest.mark.slow
 def test_invalid_config_is_rejected(workdir):
     result = snakemake(workdir, "-n", "--config", "scale=huge")
     assert result.returncode != 0 and "huge" in result.stdout + result.stderr
@@ -139,6 +141,7 @@ def artifact_threads_planned(tmp_path, data_root, scale: str) -> dict:
             for line in commands}
 
 
+@pytest.mark.slow
 def test_fid_artifacts_get_every_core_the_others_one(tmp_path, data_root):
     """An artifact with an Inception pass starts after its runs are trained: above smoke it is
     given all the cores (up to 8) instead of leaving them idle; the light ones keep one thread,

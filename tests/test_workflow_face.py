@@ -11,6 +11,9 @@ import yaml
 
 from tests.conftest import REPO, copy_workflow, shared_data_root
 
+# every test here runs `vaebench` or Snakemake as a process: the slow tier
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def workdir(tmp_path):
