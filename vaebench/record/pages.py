@@ -113,17 +113,28 @@ def status_table(out: Path) -> str:
         lines.append(f"| [{paper}](record/{scale}/REPLICATION.md#{paper}) | {len(frames)} / "
                      f"{len(names)} | {real} / {len(names)} | " + " | ".join(counts)
                      + f" | {minutes:.0f} | {cpu_text} |")
+    papers = specs.specified_papers()
+    wall, cpu = job_seconds(out, papers), job_seconds(out, papers, "cpu_s")
+    lines.append("| all, each job once | | | " + " | ".join([""] * len(SHOWN_VERDICTS))
+                 + f" | {wall / 60:.0f} | "
+                 + (f"{cpu / 60:.0f}" if cpu is not None else "not recorded") + " |")
     return "\n".join(lines)
 
 
 def paper_job_seconds(out: Path, paper: str, measure: str = "wall_s") -> float | None:
-    """Wall (or CPU) seconds of every job behind a paper's recorded artifacts, each job counted
-    once (artifacts share runs): the serial total, which 2 one-thread jobs at a time halve.
-    None when a recorded job lacks the measure (CPU time, recorded since 2026-12-02)."""
+    return job_seconds(out, [paper], measure)
+
+
+def job_seconds(out: Path, papers: list[str], measure: str = "wall_s") -> float | None:
+    """Wall (or CPU) seconds of every job behind the papers' recorded artifacts, each job counted
+    once (artifacts share runs, papers share datasets): the serial total, which 2 one-thread
+    jobs at a time halve. None when a recorded job lacks the measure (CPU time, recorded since
+    2026-12-02)."""
     jobs = {}
-    for facts_file in sorted((out / paper).glob("*.provenance.yaml")):
-        facts = yaml.safe_load(facts_file.read_text())
-        jobs |= {job["job"]: job.get(measure) for job in facts["jobs"]}
+    for paper in papers:
+        for facts_file in sorted((out / paper).glob("*.provenance.yaml")):
+            facts = yaml.safe_load(facts_file.read_text())
+            jobs |= {job["job"]: job.get(measure) for job in facts["jobs"]}
     if measure != "wall_s" and any(value is None for value in jobs.values()):
         return None
     return sum(value or 0 for value in jobs.values())
