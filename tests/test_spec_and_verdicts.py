@@ -161,7 +161,11 @@ def test_a_papers_inconsistency_is_shown_on_the_rows_it_touches():
                           "metric": ["GEN-2", "GEN-2", "inactive", "GEN-2"]})
     notes = inconsistencies.annotate(frame, spec, "table5")[inconsistencies.COLUMN]
     assert notes[0] == "" and notes[3] == ""  # another rate, and the claims' row
-    assert "68.8" in notes[1] and "69.8" in notes[1] and "17 inactive" in notes[2]
+    # each touched row carries the text of the entries that list it, read from the YAML
+    says = {tuple(t["metrics"]): e["says"] for e in spec["inconsistencies"] for t in e["rows"]
+            if t["artifact"] == "table5"}
+    assert says[("GEN-2",)] in notes[1] and says[("inactive", "inactive_code")] in notes[2]
+    assert says[("GEN-2",)] not in notes[2]
     untouched = pd.DataFrame({"metric": ["GEN-2"]})
     assert inconsistencies.COLUMN not in inconsistencies.annotate(untouched, spec, "figure5")
 
