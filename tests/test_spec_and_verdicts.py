@@ -184,3 +184,23 @@ def test_an_inconsistency_must_name_a_defined_artifact_and_its_metrics(tmp_path)
     with pytest.raises(UserError, match="reading"):
         inconsistencies.validate({**spec, "inconsistencies": [{"what": "w", "says": "s",
                                                                "rows": []}]}, "p.yaml")
+
+
+def test_a_build_judging_with_another_checkouts_specs_says_so_once(tmp_path, monkeypatch, capsys):
+    """The current directory's benchmarks/ is the workflow's spec; when it is not the package's
+    own and differs from it, a build says so once on stderr instead of judging silently."""
+    import shutil
+
+    shutil.copytree(specs.PACKAGE_BENCHMARKS, tmp_path / "benchmarks")
+    monkeypatch.chdir(tmp_path)
+    assert specs.benchmarks_dir().resolve() == (tmp_path / "benchmarks").resolve()
+    specs.warn_if_foreign_specs()
+    assert "warning" not in capsys.readouterr().err  # same specs: nothing to say
+    changed = tmp_path / "benchmarks" / "asperti2019.yaml"
+    changed.write_text(changed.read_text() + "\n# another checkout's edit\n")
+    specs._warn_if_other_specs.cache_clear()
+    specs.warn_if_foreign_specs()
+    specs.warn_if_foreign_specs()
+    err = capsys.readouterr().err
+    assert err.count("vaebench warning: judging with the specs of") == 1
+    assert str(specs.PACKAGE_BENCHMARKS) in err

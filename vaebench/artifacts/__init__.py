@@ -60,6 +60,7 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
         raise UserError(f"{paper}/{name} needs finished runs; missing done.json in "
                         f"{unfinished[0]} (and {len(unfinished) - 1} more); run `snakemake "
                         f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
+    specs.warn_if_foreign_specs()
     out = (Path(results) / paper / f"{name}.csv" if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
     write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)

@@ -6,6 +6,7 @@ the tolerance behind every verdict. Rules and the CLI read specs only through th
 malformed YAML is reported once, in one line, before anything runs.
 """
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -21,10 +22,38 @@ REQUIRED_TOP = ("paper", "title", "artifacts")
 REQUIRED_ARTIFACT = ("kind", "source", "claim")
 
 
+PACKAGE_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
 def benchmarks_dir() -> Path:
-    """benchmarks/ of the checkout: the current directory's, else the one beside the package."""
+    """benchmarks/ of the workflow being run (the current directory's: a user's checkout, or a
+    test's copy of it), else the one beside the package."""
     here = Path("benchmarks")
-    return here if here.is_dir() else Path(__file__).resolve().parents[2] / "benchmarks"
+    return here if here.is_dir() else PACKAGE_BENCHMARKS
+
+
+def warn_if_foreign_specs() -> None:
+    """Said once on stderr by a build whose specs are not those beside the package imported:
+    then the code of one checkout judges runs against another's reported numbers and
+    tolerances, legitimate only on purpose (a test's edited copy)."""
+    here = benchmarks_dir().resolve()
+    if PACKAGE_BENCHMARKS.is_dir() and here != PACKAGE_BENCHMARKS:
+        _warn_if_other_specs(here)
+
+
+@cache  # once per process and folder
+def _warn_if_other_specs(here: Path) -> None:
+    if _differs(here, PACKAGE_BENCHMARKS):
+        print(f"vaebench warning: judging with the specs of {here}, which differ from those "
+              f"beside the vaebench package imported ({PACKAGE_BENCHMARKS}); run from that "
+              f"checkout or put this one first on the path (PYTHONPATH=$PWD)", file=sys.stderr)
+
+
+def _differs(one: Path, other: Path) -> bool:
+    """Whether two benchmarks/ folders hold different spec files (names or bytes)."""
+    def specs_in(folder):
+        return {path.name: path.read_bytes() for path in folder.glob("*.yaml")}
+    return specs_in(one) != specs_in(other)
 
 
 def specified_papers() -> list[str]:
