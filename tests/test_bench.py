@@ -35,7 +35,7 @@ def test_variants_inherit_their_base_case():
     assert bench.jobs({"cases": cases}, ["dai2020_resnet_cifar_bf16"]) == [
         ("train_vaebench", "dai2020_resnet_cifar_bf16")]
     for name, case in cases.items():  # every case builds a valid training config
-        cfg = bench.case_config(case, "cpu", None, case["images"])
+        cfg = bench.case_config({"images": 64, **case}, "cpu", None, case.get("images", 64))
         assert cfg.model == case["train"]["model"], name
 
 
@@ -90,3 +90,44 @@ def test_the_stacked_measure_counts_every_seeds_examples():
     assert n == 3 * 200 and 0 < median <= best
     assert [what for what, name in bench.jobs(bench.load_cases(), [
         "berger2020_resnet_curve_stacked3"])] == ["train_vaebench", "train_stacked"]
+
+
+def test_rounds_interleave_cases_and_report_the_median_with_its_spread():
+    config = {"cases": {"conv": {"rounds": 3}, "dense": {}}, "fid": {}}
+    listed = [("train_vaebench", "conv"), ("train_standard", "conv"), ("train_vaebench", "dense")]
+    assert bench.schedule(config, listed) == [
+        (0, "train_vaebench", "conv"), (0, "train_standard", "conv"),
+        (0, "train_vaebench", "dense"),
+        (1, "train_vaebench", "conv"), (1, "train_standard", "conv"),
+        (2, "train_vaebench", "conv"), (2, "train_standard", "conv")]
+    rounds = [pd.DataFrame({"case": ["conv", "conv"], "what": ["train_vaebench", "train_standard"],
+                            "samples_per_s": [ours, 100.0], "samples_per_s_best": [ours, 100.0],
+                            "load_1min": [load, load], "peak_rss_mb": [1.0, 1.0]})
+              for ours, load in [(90.0, 0.5), (120.0, 2.0), (100.0, 1.0)]]
+    out = bench.over_rounds(pd.concat([bench.with_ratios(r, config["cases"]) for r in rounds]))
+    ours = out[out.what == "train_vaebench"].iloc[0]
+    assert ours.samples_per_s == 100.0 and ours.speedup_vs_standard == 1.0  # the median round
+    assert (ours.ratio_low, ours.ratio_high, ours.rounds) == (0.9, 1.2, 3)
+    assert ours.samples_per_s_best == 120.0 and ours.load_1min == 2.0
+
+
+def test_the_precision_effect_sets_bf16_and_a_second_seed_against_one_fp32_run(monkeypatch):
+    """The three short runs of vaebench.perf.precision_effect: the fp32 run repeats exactly (so
+    its difference from bf16 is rounding, not chance), bf16 stays near it, the second seed is a
+    different run; the row reports each change and bf16's speed-up."""
+    from tests.test_fid_reference import MeanPool
+    from vaebench.perf import precision_effect
+
+    monkeypatch.setattr(precision_effect.fid, "load_inception", lambda device: MeanPool())
+    case = {"train": {"dataset": "standin_cifar10", "model": "dai_resnet",
+                      "arch": {"blocks_per_scale": 1, "convs_per_block": 1, "base_channels": 8,
+                               "max_channels": 8, "latent_dim": 8},
+                      "likelihood": "gaussian_learned", "batch_size": 16, "lr": 1e-3},
+            "effect": {"epochs": 2, "steps_per_epoch": 3, "fid_images": 40}}
+    first = precision_effect.train_and_sample(case, "cpu", None, "fp32", 0)
+    again = precision_effect.train_and_sample(case, "cpu", None, "fp32", 0)
+    assert first[0] == again[0] and torch.equal(first[2], again[2])
+    row = precision_effect.measure(case, "cpu", None)
+    assert row["loss_change_bf16"] != 0 and abs(row["loss_change_bf16"]) < 0.05
+    assert row["loss_change_seed"] != 0
+    assert row["speedup_bf16"] > 0 and row["fid_fp32"] >= 0 and row["fid_bf16"] >= 0

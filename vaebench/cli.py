@@ -354,7 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "fid_mnist, startup)")
     bench.add_argument("--measure", choices=["train_vaebench", "train_standard", "train_floor",
                                              "evaluate", "fid_features", "fid_features_default",
-                                             "train_stacked"],
+                                             "train_stacked", "precision_effect"],
                             help=argparse.SUPPRESS)
     bench.add_argument("--case", help=argparse.SUPPRESS)
     bench.set_defaults(func=cmd_bench)

@@ -27,17 +27,25 @@ import yaml
 from vaebench import atomic
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
-from vaebench.perf import startup
+from vaebench.perf import precision_effect, startup
 from vaebench.train.config import TrainConfig
 from vaebench.train.objective import batch_terms
 
 CONFIG = Path(__file__).resolve().parents[2] / "benchmarks" / "perf" / "throughput.yaml"
 MEASURES = ("train_vaebench", "train_standard", "train_floor", "evaluate", "fid_features",
-            "fid_features_default", "train_stacked")
+            "fid_features_default", "train_stacked", "precision_effect")
 TRAINING = ("train_vaebench", "train_floor")  # the rows compared with the standard recipe
+# precision_effect's row (vaebench.perf.precision_effect): bf16's change of the loss and FID of a
+# short run beside a second seed's (the yardstick), and bf16's speed-up over fp32 in that run
+EFFECT_COLUMNS = ("loss_change_bf16", "loss_change_seed", "fid_fp32", "fid_bf16", "fid_fp32_seed1",
+                  "speedup_bf16")
+# each row's ratios, the first that applies being its headline (ratio_low/high over rounds)
+RATIOS = ("speedup_vs_standard", "stacked_vs_separate", "speedup_vs_base", "best_vs_standard",
+          "share_of_floor")
 COLUMNS = ["case", "what", "options", "n", "samples_per_s", "samples_per_s_best", "seconds",
            "speedup_vs_standard", "speedup_vs_base", "best_vs_standard", "share_of_floor",
-           "stacked_vs_separate", "peak_rss_mb",
+           "stacked_vs_separate", "rounds", "ratio_low", "ratio_high",
+           *EFFECT_COLUMNS, "peak_rss_mb",
            "peak_gpu_mb", "device", "torch", "threads", "cpus", "load_1min", "note"]
 
 
@@ -202,9 +210,15 @@ def measure(what: str, case_name: str, device: str, data_root) -> dict:
     settings = config["fid"] if what.startswith("fid_features") else config["cases"][case_name]
     if settings.get("threads"):  # e.g. 1, as the DAG runs each training job
         torch.set_num_threads(settings["threads"])
-    (rate, best), n = globals()[what](settings, device, data_root)
+    if what == "precision_effect":
+        effect = precision_effect.measure(settings, device, data_root)
+        (rate, best), n = (float("nan"), float("nan")), 0
+    else:
+        effect = {}
+        (rate, best), n = globals()[what](settings, device, data_root)
     options = settings.get("options", {})
-    return {"case": case_name, "what": what,
+    return {**{column: effect.get(column) for column in EFFECT_COLUMNS},
+            "case": case_name, "what": what,
             "options": ",".join(f"{k}={v}" for k, v in options.items()) or "default",
             "n": n, "samples_per_s": rate, "samples_per_s_best": best,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -213,8 +227,16 @@ def measure(what: str, case_name: str, device: str, data_root) -> dict:
             "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
             "torch": torch.__version__, "threads": torch.get_num_threads(),
             "load_1min": load, "cpus": os.cpu_count(),
-            "note": f"{settings['stacked_seeds']} seeds as one model"
-            if what == "train_stacked" else None}
+            "note": f"{settings['stacked_seeds']} seeds as one model" if what == "train_stacked"
+            else effect_note(effect) if effect else None}
+
+
+def effect_note(effect: dict) -> str:
+    fid_bf16, fid_seed = (effect[key] - effect["fid_fp32"]
+                          for key in ("fid_bf16", "fid_fp32_seed1"))
+    return (f"bf16 vs fp32, same seed: loss {effect['loss_change_bf16']:+.2%}, FID "
+            f"{fid_bf16:+.1f}; second fp32 seed: loss {effect['loss_change_seed']:+.2%}, FID "
+            f"{fid_seed:+.1f}")
 
 
 def measure_in_subprocess(what: str, case: str, device: str, data_root) -> dict:
@@ -242,15 +264,55 @@ def run_all(out: str | Path, device: str, data_root, only: list[str] | None = No
         raise UserError(f"--only: unknown case(s) {', '.join(unknown)}; known: "
                         f"{', '.join([*config['cases'], 'fid_mnist', 'startup'])}")
     rows = []
-    for what, case in jobs(config, only):
-        rows.append(measure_in_subprocess(what, case, device, data_root))
-        print(f"{case} {what}: {rows[-1]['samples_per_s']:.4g}/s", file=sys.stderr, flush=True)
+    for round_index, what, case in schedule(config, jobs(config, only)):
+        rows.append({**measure_in_subprocess(what, case, device, data_root), "round": round_index})
+        print(f"{case} {what} (round {round_index + 1}): {rows[-1]['samples_per_s']:.4g}/s",
+              file=sys.stderr, flush=True)
+    by_round = [with_ratios(frame.reset_index(drop=True), config["cases"])
+                for _, frame in pd.DataFrame(rows).groupby("round")]
+    frame = over_rounds(pd.concat(by_round)) if by_round else pd.DataFrame(columns=COLUMNS)
     if config["startup"] and (not only or "startup" in only):
-        rows += startup.measure(config["startup"], device, data_root)
-    frame = with_ratios(pd.DataFrame(rows).reindex(columns=COLUMNS), config["cases"])
+        frame = pd.concat([frame, pd.DataFrame(startup.measure(config["startup"], device,
+                                                               data_root))])
+    frame = frame.reindex(columns=COLUMNS)
     atomic.write_csv(out, frame)
     plot(frame, Path(out).with_suffix(".png"))
     return frame
+
+
+def schedule(config: dict, listed: list[tuple[str, str]]) -> list[tuple[int, str, str]]:
+    """(round, what, case): each round passes over every case still to measure, a case's
+    measures back to back, so one case's rounds are spread over the whole benchmark."""
+    most = max((rounds_of(config, case) for _, case in listed), default=0)
+    return [(index, what, case) for index in range(most) for what, case in listed
+            if index < rounds_of(config, case)]
+
+
+def rounds_of(config: dict, case: str) -> int:
+    """How many times a case is measured (`rounds:`, default 1). The conv nets' steps are few
+    and long, so one pass is at the mercy of whatever else the machine did during it: their
+    rows are measured in several rounds, interleaved with the other cases, and reported as the
+    median round with the lowest and highest ratio beside it."""
+    settings = config["fid"] if case == "fid_mnist" else config["cases"][case]
+    return int(settings.get("rounds", 1))
+
+
+def over_rounds(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per (case, what): the median of each rate and ratio over its rounds, the best
+    repeat of all, the highest load seen, and the spread of its ratio (ratio_low, ratio_high)."""
+    rows = []
+    for _, group in frame.groupby(["case", "what"], sort=False):
+        row = group.iloc[0].to_dict()
+        for column in ("samples_per_s", *RATIOS):
+            row[column] = group[column].median()
+        ratio = next((group[c] for c in RATIOS if group[c].notna().any()), None)
+        row.update(samples_per_s_best=group.samples_per_s_best.max(),
+                   load_1min=group.load_1min.max(), peak_rss_mb=group.peak_rss_mb.max(),
+                   rounds=len(group),
+                   ratio_low=ratio.min() if ratio is not None else float("nan"),
+                   ratio_high=ratio.max() if ratio is not None else float("nan"))
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
@@ -280,6 +342,9 @@ def with_ratios(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
     # per-run throughput of N stacked seeds / one separate run's, same case and threads
     frame["stacked_vs_separate"] = [ratio(r, by_case("train_vaebench"), r.case,
                                           rows=("train_stacked",)) for r in frame.itertuples()]
+    is_effect = frame.what == "precision_effect"  # bf16 / fp32 in the effect's own runs
+    if is_effect.any():
+        frame.loc[is_effect, "speedup_vs_base"] = frame.loc[is_effect, "speedup_bf16"]
     fid_default = by_case("fid_features_default")  # NHWC Inception / torch's default layout
     is_fid = frame.what == "fid_features"
     frame.loc[is_fid, "speedup_vs_base"] = [ratio(r, fid_default, r.case, rows=("fid_features",))
