@@ -153,3 +153,11 @@ def test_a_record_entry_is_quick_clean_and_small(paper, name):
 def test_the_readme_status_table_is_generated_from_the_record():
     readme = (REPO / "README.md").read_text()
     assert record_pages.readme_with_status(readme, QUICK) == readme
+
+
+def test_the_whole_dag_line_bounds_two_core_wall_time_by_cpu_and_serial_job_time():
+    from vaebench.record.pages import whole_dag_line
+
+    line = whole_dag_line(wall=36_000.0, cpu=14_400.0)
+    assert "between 2.0 h" in line and "240 CPU core-minutes" in line and "10.0 h" in line
+    assert "not known" in whole_dag_line(wall=36_000.0, cpu=None)
