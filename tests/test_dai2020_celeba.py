@@ -11,16 +11,24 @@ from vaebench.spec import specs
 from vaebench.train.loop import train
 
 
-def test_increases_is_strict_along_depth():
-    assert increases(pd.Series([0.01, 0.02, 0.03]))
-    assert not increases(pd.Series([0.01, 0.03, 0.02]))
-    assert not increases(pd.Series([0.01, 0.01, 0.02]))
-    assert not increases(pd.Series([0.01]))
+def _table(errors, fractions, converged=True, seeds=1):
+    """Per depth 2/4/5, `seeds` runs scattered by 0.001 around the given means."""
+    rows = [{"layers_per_scale": depth, "seed": seed, "recon_error": error + 0.001 * seed,
+             "sigma_near_one_fraction": fraction + 0.001 * seed, "converged": converged}
+            for depth, error, fraction in zip([2, 4, 5], errors, fractions, strict=True)
+            for seed in range(seeds)]
+    return pd.DataFrame(rows)
 
 
-def _table(errors, fractions, converged=True):
-    return pd.DataFrame({"layers_per_scale": [2, 4, 5], "seed": 0, "recon_error": errors,
-                         "sigma_near_one_fraction": fractions, "converged": converged})
+def test_increases_is_strict_along_depth_and_decided_beyond_seed_noise():
+    assert increases(_table([0.01, 0.02, 0.03], [0] * 3, seeds=3), "recon_error") == (True, True)
+    assert increases(_table([0.01, 0.03, 0.02], [0] * 3, seeds=3), "recon_error") == (False, True)
+    assert increases(_table([0.01, 0.01, 0.02], [0] * 3, seeds=3), "recon_error")[0] is False
+    # one seed per depth: the ordering is read, but seed noise cannot be ruled out
+    assert increases(_table([0.01, 0.02, 0.03], [0] * 3), "recon_error") == (True, False)
+    # steps smaller than the seeds' spread are not decided either
+    assert increases(_table([0.0100, 0.0101, 0.0102], [0] * 3, seeds=3),
+                     "recon_error") == (True, False)
 
 
 @pytest.fixture
@@ -30,14 +38,18 @@ def reported():
 
 def test_claims_follow_error_and_sigma_orderings(reported):
     verdicts = {r["metric"]: r["verdict"] for r in
-                claim_rows(_table([0.01, 0.02, 0.03], [0.1, 0.3, 0.5]), reported, "quick")}
+                claim_rows(_table([0.01, 0.02, 0.03], [0.1, 0.3, 0.5], seeds=3), reported,
+                           "quick")}
     assert set(verdicts.values()) == {"qualitative-match"}
     verdicts = {r["metric"]: r["verdict"] for r in
-                claim_rows(_table([0.01, 0.02, 0.03], [0.5, 0.3, 0.1]), reported, "quick")}
+                claim_rows(_table([0.01, 0.02, 0.03], [0.5, 0.3, 0.1], seeds=3), reported,
+                           "quick")}
     assert verdicts == {"error_grows_with_depth": "qualitative-match",
                         "more_sigma_near_one_with_depth": "differs"}
-    unconverged = claim_rows(_table([0.01, 0.02, 0.03], [0.1, 0.3, 0.5], converged=False),
-                             reported, "quick")
+    one_seed = claim_rows(_table([0.01, 0.02, 0.03], [0.1, 0.3, 0.5]), reported, "quick")
+    assert {r["verdict"] for r in one_seed} == {"inconclusive"}
+    unconverged = claim_rows(_table([0.01, 0.02, 0.03], [0.1, 0.3, 0.5], converged=False,
+                                    seeds=3), reported, "quick")
     assert {r["verdict"] for r in unconverged} == {"not-converged"}
 
 

@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 
 from vaebench import plots
-from vaebench.artifacts.common import claim
+from vaebench.artifacts.common import claim, every
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
-from vaebench.eval.verdict import row
+from vaebench.eval.verdict import ordering, row
 from vaebench.train import runs as run_files
 from vaebench.train.latent_stats import posterior_moments
 
@@ -67,17 +67,23 @@ def histogram_frame(histograms: dict) -> pd.DataFrame:
                                                      strict=True)])
 
 
-def increases(values: pd.Series) -> bool:
-    """Strictly increasing along the depths, as the caption reads ("as depth increases")."""
-    return len(values) >= 2 and bool(np.all(np.diff(values.to_numpy()) > 0))
+def increases(table: pd.DataFrame, column: str) -> tuple[bool, bool]:
+    """(strictly increasing along the depths, decided), as the caption reads ("as depth
+    increases"): each deeper net's mean above the shallower one's, each step beyond the seed
+    noise (verdict.ordering); one seed per depth cannot decide."""
+    depths = sorted(table.layers_per_scale.unique())
+    per_depth = [table.loc[table.layers_per_scale == depth, column].tolist() for depth in depths]
+    if len(per_depth) < 2:
+        return False, False
+    return every([ordering(shallower, deeper)
+                  for shallower, deeper in zip(per_depth, per_depth[1:], strict=False)])
 
 
 def claim_rows(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
     """The caption's two orderings, on the per-depth means over seeds."""
-    means = table.groupby("layers_per_scale")[["recon_error", "sigma_near_one_fraction"]].mean()
     converged = bool(table.converged.all())
     return [claim({"layers_per_scale": "all"}, metric, reported[metric],
-                  increases(means[column]), converged=converged, scale=scale,
+                  increases(table, column), converged=converged, scale=scale,
                   source=reported[f"{metric}_source"])
             for metric, column in (("error_grows_with_depth", "recon_error"),
                                    ("more_sigma_near_one_with_depth", "sigma_near_one_fraction"))]
