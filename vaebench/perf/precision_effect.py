@@ -13,6 +13,7 @@ import torch
 
 from vaebench.eval import fid
 from vaebench.eval.fid_reference import fid_of_features
+from vaebench.train.config import TrainConfig
 
 RUNS = (("fp32", 0), ("bf16", 0), ("fp32", 1))  # (precision, seed)
 
@@ -39,14 +40,17 @@ def measure(case: dict, device: str, data_root) -> dict:
 def train_and_sample(case: dict, device: str, data_root, precision: str, seed: int
                      ) -> tuple[float, float, torch.Tensor]:
     """Train `effect.steps` steps; (mean loss of the last epoch, samples/s, generated images)."""
-    from vaebench.perf.bench import _setup
-    from vaebench.train.loop import train_epoch
+    from vaebench.train.loop import Run, make_batches, resolve_device, train_epoch
 
     settings = case["effect"]
-    train = {**case["train"], "precision": precision, "seed": seed}
-    images_per_epoch = settings["steps_per_epoch"] * train["batch_size"]
-    _, _, run, batches = _setup({**case, "train": train, "images": images_per_epoch}, device,
-                                data_root, images_per_epoch)
+    images_per_epoch = settings["steps_per_epoch"] * case["train"]["batch_size"]
+    cfg = TrainConfig.from_dict({**case["train"], "precision": precision, "seed": seed,
+                                 "train_subset": images_per_epoch,
+                                 "standin_size": max(images_per_epoch, settings["fid_images"]),
+                                 "device": device,
+                                 "data_root": str(data_root) if data_root else None})
+    dev = resolve_device(cfg.device)
+    run, batches = Run(cfg, dev), make_batches(cfg, dev)
     torch.manual_seed(seed)  # the noise stream, the same for both precisions of a seed
     started = time.perf_counter()
     for run.epoch in range(settings["epochs"]):
