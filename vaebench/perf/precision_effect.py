@@ -39,7 +39,8 @@ def measure(case: dict, device: str, data_root) -> dict:
 
 def train_and_sample(case: dict, device: str, data_root, precision: str, seed: int
                      ) -> tuple[float, float, torch.Tensor]:
-    """Train `effect.steps` steps; (mean loss of the last epoch, samples/s, generated images)."""
+    """Train `effect.epochs` x `effect.steps_per_epoch` steps; (mean loss of the last epoch,
+    samples/s, generated images)."""
     from vaebench.train.loop import Run, make_batches, resolve_device, train_epoch
 
     settings = case["effect"]
