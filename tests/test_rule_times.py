@@ -1,5 +1,7 @@
 """results/perf/rules.csv from fabricated Snakemake benchmark TSVs (plain and extended format)."""
 
+import os
+
 import pandas as pd
 import pytest
 
@@ -66,3 +68,24 @@ def test_bad_input_is_one_line(tmp_path):
     assert not (tmp_path / "r.csv").exists()
     assert_one_line_error(vaebench("rule-times", "--benchmarks", tmp_path / "b",
                                    "--pattern", "nonsense"), "RULE=PATTERN")
+
+
+def test_span_runs_from_first_start_to_last_end(benchmarks):
+    """A TSV is written as its job ends: the run began at the earliest end minus its wall time."""
+    ends = {"train/quick/berger2020/f_sigma_0p1/seed2.tsv": 10_000, "data/mnist.tsv": 9_000,
+            "train/smoke/dai2020/ae_d10/seed0.tsv": 9_500, "summary.tsv": 10_100,
+            "artifact/x.tsv": 10_050}
+    for relative, end in ends.items():
+        os.utime(benchmarks / relative, (end, end))
+    frame = rule_times.collect("results/benchmarks", rule_times.parse_patterns([TRAIN, DATASET]))
+    run = rule_times.span(frame)
+    assert run["span_s"] == 10_100 - (9_000 - 3.0)  # mnist began first, summary ended last
+    assert run["serial_s"] == pytest.approx(252.02 + 40.0 + 12.5 + 3.0 + 2.0, abs=0.05)
+    assert run["cpu_s"] == run["serial_s"]  # the fabricated TSVs give cpu_time = s
+    assert run["papers"] == "a berger2020 dai2020" and run["jobs"] == 5
+
+
+def test_command_writes_the_span_beside_the_table(benchmarks):
+    assert vaebench("rule-times", "--out", "results/perf/rules.csv").returncode == 0
+    written = pd.read_csv("results/perf/rules_span.csv")
+    assert list(written.columns) == rule_times.SPAN_COLUMNS and written.jobs.tolist() == [5]

@@ -165,8 +165,17 @@ def cmd_summary(args) -> None:
 
 
 def cmd_record(args) -> None:
-    from vaebench.record.store import record
+    from vaebench.record import dag_runs, pages
+    from vaebench.record.store import record, record_dir
 
+    if args.dag_run:
+        out = record_dir(args.scale, args.record)
+        run = dag_runs.add(out, args.dag_run)
+        pages.write_index(out)
+        print(f"recorded the DAG run of {run['papers']} ({run['jobs']} jobs, "
+              f"{run['span_s'] / 3600:.2f} h) into {out / dag_runs.FILE}")
+        if not args.artifacts:
+            return
     names = record(args.scale, args.results, args.record, args.artifacts)
     print(f"recorded {len(names)} artifacts into {Path(args.record) / args.scale}: "
           f"{', '.join(names)}")
@@ -235,7 +244,10 @@ def cmd_rule_times(args) -> None:
     from vaebench.perf import rule_times
 
     frame = rule_times.write(args.benchmarks, args.out, rule_times.parse_patterns(args.pattern))
-    print(f"wrote {args.out} ({len(frame)} jobs, {frame.s.sum():.0f} s in all)")
+    run = rule_times.span(frame)
+    print(f"wrote {args.out} ({len(frame)} jobs, {frame.s.sum():.0f} s in all) and "
+          f"{rule_times.span_path(args.out)}: first start to last end {run['span_s']:.0f} s, "
+          f"CPU {run['cpu_s']:.0f} s (meaningful after one run from nothing)")
 
 
 def cmd_check(args) -> None:
@@ -317,6 +329,10 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--scale", default="quick", help="the record to fill: quick | paper")
     rec.add_argument("--results", default="results", help="where the run wrote (default results)")
     rec.add_argument("--record", default="record", help="the record's root (default record)")
+    rec.add_argument("--dag-run", metavar="SPAN_CSV",
+                     help="also (without artifacts named: only) record a run of the DAG from "
+                          "nothing: the results/perf/rules_span.csv that `snakemake --cores 1 -f "
+                          "results/perf/rules.csv` wrote after it")
     rec.set_defaults(func=cmd_record)
 
     ds = sub.add_parser("datasets", help="list datasets and whether they are available")
@@ -360,10 +376,12 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
 
     times = sub.add_parser("rule-times", help="wall time and peak memory of every rule's jobs, "
-                                              "from results/benchmarks/ (slowest first)")
+                                              "from results/benchmarks/ (slowest first), and "
+                                              "the run's span (rules_span.csv)")
     times.add_argument("--benchmarks", default="results/benchmarks",
                        help="folder of Snakemake benchmark TSVs (default results/benchmarks)")
-    times.add_argument("--out", default="results/perf/rules.csv")
+    times.add_argument("--out", default="results/perf/rules.csv",
+                       help="the table to write; its span goes beside it as <name>_span.csv")
     times.add_argument("--pattern", action="append", default=[], metavar="RULE=PATTERN",
                        help="a rule's benchmark file pattern, to name the rule of each TSV "
                             "(repeatable; the workflow passes every rule's)")

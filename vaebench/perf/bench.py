@@ -37,8 +37,8 @@ MEASURES = ("train_vaebench", "train_standard", "train_floor", "evaluate", "fid_
 TRAINING = ("train_vaebench", "train_floor")  # the rows compared with the standard recipe
 # precision_effect's row (vaebench.perf.precision_effect): bf16's change of the loss and FID of a
 # short run beside a second seed's (the yardstick), and bf16's speed-up over fp32 in that run
-EFFECT_COLUMNS = ("loss_change_bf16", "loss_change_seed", "fid_fp32", "fid_bf16", "fid_fp32_seed1",
-                  "speedup_bf16")
+EFFECT_COLUMNS = ("loss_fp32", "loss_bf16", "loss_fp32_seed1", "loss_change_bf16",
+                  "loss_change_seed", "fid_fp32", "fid_bf16", "fid_fp32_seed1", "speedup_bf16")
 # each row's ratios, the first that applies being its headline (ratio_low/high over rounds)
 RATIOS = ("speedup_vs_standard", "stacked_vs_separate", "speedup_vs_base", "best_vs_standard",
           "share_of_floor")
@@ -232,9 +232,9 @@ def measure(what: str, case_name: str, device: str, data_root) -> dict:
 
 
 def effect_note(effect: dict) -> str:
-    return (f"bf16 vs fp32, same seed: loss {effect['loss_change_bf16']:+.2%}, FID "
-            f"{effect['fid_change_bf16']:+.1f}; second fp32 seed: loss "
-            f"{effect['loss_change_seed']:+.2%}, FID {effect['fid_change_seed']:+.1f}")
+    return (f"fp32 loss {effect['loss_fp32']:.1f} nats/image; bf16, same seed: loss "
+            f"{effect['loss_change_bf16']:+.2f}, FID {effect['fid_change_bf16']:+.1f}; second fp32 "
+            f"seed: loss {effect['loss_change_seed']:+.2f}, FID {effect['fid_change_seed']:+.1f}")
 
 
 def measure_in_subprocess(what: str, case: str, device: str, data_root) -> dict:

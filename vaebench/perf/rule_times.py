@@ -8,6 +8,10 @@ Which rule wrote a TSV is read from the file itself when Snakemake ran with
 `--benchmark-extended` (columns rule_name, wildcards); otherwise it is recovered by matching the
 path against each rule's benchmark pattern (`name=results/benchmarks/train/{scale}/...`), which
 the workflow passes in. A path no pattern matches keeps its first folder as the rule name.
+
+A TSV is written when its job ends, so its time minus the job's wall time is when the job began:
+`span` reads, from the TSVs of one run from nothing, how long that run took from its first job's
+start to its last job's end, beside the jobs' serial wall time and CPU time.
 """
 
 import datetime
@@ -20,6 +24,7 @@ from vaebench import atomic
 from vaebench.errors import UserError
 
 COLUMNS = ["rule", "job", "s", "max_rss", "mean_load", "cpu_time", "written", "path"]
+SPAN_COLUMNS = ["papers", "jobs", "span_s", "serial_s", "cpu_s", "first_start", "last_end"]
 
 
 def pattern_regex(pattern: str) -> re.Pattern:
@@ -100,9 +105,32 @@ def collect(root: str | Path, patterns: dict[str, re.Pattern]) -> pd.DataFrame:
                              ignore_index=True)
 
 
+def span(frame: pd.DataFrame) -> dict:
+    """The run's length, first job's start to last job's end, beside its jobs' serial wall time
+    and CPU time, and the papers its jobs name (a `paper=` wildcard). Meaningful for TSVs that
+    one run wrote from nothing: a job re-run later moves its own TSV only."""
+    ends = pd.to_datetime(frame.written)
+    starts = ends - pd.to_timedelta(frame.s, unit="s")
+    papers = sorted({part.removeprefix("paper=") for job in frame.job.astype(str)
+                     for part in job.split(",") if part.startswith("paper=")})
+    return {"papers": " ".join(papers), "jobs": len(frame),
+            "span_s": round((ends.max() - starts.min()).total_seconds(), 1),
+            "serial_s": round(float(frame.s.sum()), 1),
+            "cpu_s": round(float(frame.cpu_time.sum()), 1),
+            "first_start": starts.min().isoformat(timespec="seconds"),
+            "last_end": ends.max().isoformat(timespec="seconds")}
+
+
+def span_path(out: str | Path) -> Path:
+    """Where the span of rules.csv goes: rules_span.csv beside it."""
+    out = Path(out)
+    return out.with_name(f"{out.stem}_span.csv")
+
+
 def write(root: str | Path, out: str | Path, patterns: dict[str, re.Pattern]) -> pd.DataFrame:
     frame = collect(root, patterns)
     atomic.write_csv(out, frame)
+    atomic.write_csv(span_path(out), pd.DataFrame([span(frame)], columns=SPAN_COLUMNS))
     plot(frame, Path(out).with_suffix(".png"))
     return frame
 

@@ -13,7 +13,7 @@ import yaml
 from vaebench import atomic
 from vaebench.errors import UserError
 from vaebench.eval.verdict import read_artifact_csv
-from vaebench.record import replication_md
+from vaebench.record import dag_runs, replication_md
 from vaebench.record.summary import COLUMNS, artifact_row, skipped_row
 from vaebench.spec import specs
 
@@ -118,7 +118,7 @@ def status_table(out: Path) -> str:
     lines.append("| all, each job once | | | " + " | ".join([""] * len(SHOWN_VERDICTS))
                  + f" | {wall / 60:.0f} | "
                  + (f"{cpu / 60:.0f}" if cpu is not None else "not recorded") + " |")
-    return "\n".join(lines + ["", whole_dag_line(wall, cpu)])
+    return "\n".join(lines + ["", " ".join([whole_dag_line(wall, cpu), *dag_runs.lines(out)])])
 
 
 def whole_dag_line(wall: float, cpu: float | None) -> str:

@@ -22,13 +22,16 @@ rule throughput:
         " > {log} 2>&1"
 
 
-# Per-rule wall time and peak RSS of the latest run of every job. It reads whatever TSVs exist
-# (declaring them as inputs would make this target re-run the DAG), so force it after a run:
+# Per-rule wall time and peak RSS of the latest run of every job, and the run's span (first job's
+# start to last job's end: the DAG's wall time when one run built it from nothing). It reads
+# whatever TSVs exist (declaring them as inputs would make this target re-run the DAG), so force
+# it after a run:
 #   snakemake --cores 1 -f results/perf/rules.csv
 rule rule_times:
     output:
         csv="results/perf/rules.csv",
         png="results/perf/rules.png",
+        span="results/perf/rules_span.csv",
     log:
         "results/logs/perf/rules.log",
     params:
