@@ -45,6 +45,9 @@ def test_span_is_recorded_once_per_run_and_read_as_a_ratio(tmp_path, span_csv, c
     assert dag_runs.ratio(next(runs.itertuples())) == pytest.approx(1.2)
     (line,) = dag_runs.lines(out)
     assert "3 jobs of p2000" in line and "1.20x its 4 CPU core-minutes over 2 cores" in line
+    # 600 CPU-minutes over 2 cores at 1.2x: 6 h, called an estimate
+    assert "about 6.0 h on 2 cores (an estimate" in dag_runs.estimate(out, 36_000)
+    assert dag_runs.estimate(tmp_path / "nothing", 36_000) is None
 
 
 def test_refuses_a_dirty_tree_and_a_file_that_is_no_span(tmp_path, span_csv, monkeypatch):

@@ -30,7 +30,8 @@ def benchmarks(tmp_path, monkeypatch):
     write_tsv(root / "train/smoke/dai2020/ae_d10/seed0.tsv", (12.5, 400.0))
     write_tsv(root / "data/mnist.tsv", (3.0, 150.0))
     write_tsv(root / "summary.tsv", (1.0, 90.0), (3.0, 110.0), (2.0, 100.0))  # repeat(3)
-    write_tsv(root / "artifact/x.tsv", (40.0, 500.0), extended="7\tartifact\tpaper=a,artifact=b")
+    write_tsv(root / "artifact/x.tsv", (40.0, 500.0),
+              extended="7\tartifact\tpaper=a~alt,artifact=b")  # an alternative: paper a
     return root
 
 
@@ -41,7 +42,7 @@ def test_rows_named_by_rule_pattern_and_sorted_slowest_first(benchmarks):
     assert (first.rule, first.max_rss) == ("train", 736.37)
     assert first.job == "scale=quick,paper=berger2020,experiment=f_sigma_0p1,seed=2"
     by_rule = frame.set_index("rule")
-    assert by_rule.loc["artifact", "job"] == "paper=a,artifact=b"  # from the extended columns
+    assert by_rule.loc["artifact", "job"] == "paper=a~alt,artifact=b"  # from the extended columns
     assert by_rule.loc["dataset", "job"] == "dataset=mnist"
     # no pattern for summary: named by its path; its three repeats give their median
     assert by_rule.loc["summary", "s"] == 2.0

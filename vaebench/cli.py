@@ -165,17 +165,22 @@ def cmd_summary(args) -> None:
 
 
 def cmd_record(args) -> None:
-    from vaebench.record import dag_runs, pages
+    from vaebench.record import bench_runs, dag_runs, pages
     from vaebench.record.store import record, record_dir
 
+    if args.bench and args.dag_run:  # refuse a bad file before writing the other
+        bench_runs.read_run(Path(args.bench)), dag_runs.read_span(Path(args.dag_run))
+    if args.bench:
+        file, rows = bench_runs.add(args.record, args.bench)
+        print(f"merged {args.bench} into {file} ({rows} rows)")
     if args.dag_run:
         out = record_dir(args.scale, args.record)
         run = dag_runs.add(out, args.dag_run)
         pages.write_index(out)
         print(f"recorded the DAG run of {run['papers']} ({run['jobs']} jobs, "
               f"{run['span_s'] / 3600:.2f} h) into {out / dag_runs.FILE}")
-        if not args.artifacts:
-            return
+    if (args.dag_run or args.bench) and not args.artifacts:
+        return
     names = record(args.scale, args.results, args.record, args.artifacts)
     print(f"recorded {len(names)} artifacts into {Path(args.record) / args.scale}: "
           f"{', '.join(names)}")
@@ -333,6 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also (without artifacts named: only) record a run of the DAG from "
                           "nothing: the results/perf/rules_span.csv that `snakemake --cores 1 -f "
                           "results/perf/rules.csv` wrote after it")
+    rec.add_argument("--bench", metavar="THROUGHPUT_CSV",
+                     help="also (without artifacts named: only) merge a benchmark run (vaebench "
+                          "bench) into record/perf/throughput_<device>.csv")
     rec.set_defaults(func=cmd_record)
 
     ds = sub.add_parser("datasets", help="list datasets and whether they are available")

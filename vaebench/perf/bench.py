@@ -24,7 +24,7 @@ import pandas as pd
 import torch
 import yaml
 
-from vaebench import atomic
+from vaebench import atomic, provenance
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.perf import precision_effect, startup
@@ -46,7 +46,8 @@ COLUMNS = ["case", "what", "options", "n", "samples_per_s", "samples_per_s_best"
            "speedup_vs_standard", "speedup_vs_base", "best_vs_standard", "share_of_floor",
            "stacked_vs_separate", "rounds", "ratio_low", "ratio_high",
            *EFFECT_COLUMNS, "peak_rss_mb",
-           "peak_gpu_mb", "device", "torch", "threads", "cpus", "load_1min", "note"]
+           "peak_gpu_mb", "device", "torch", "threads", "cpus", "load_1min", "note",
+           "cpu_model", "commit", "tree_clean", "measured"]
 
 
 def load_cases() -> dict:
@@ -272,10 +273,17 @@ def run_all(out: str | Path, device: str, data_root, only: list[str] | None = No
     if config["startup"] and (not only or "startup" in only):
         frame = pd.concat([frame, pd.DataFrame(startup.measure(config["startup"], device,
                                                                data_root))])
-    frame = frame.reindex(columns=COLUMNS)
+    frame = frame.reindex(columns=COLUMNS).assign(**provenance_columns())
     atomic.write_csv(out, frame)
     plot(frame, Path(out).with_suffix(".png"))
     return frame
+
+
+def provenance_columns() -> dict:
+    """What `vaebench record --bench` needs to keep a row: the CPU, the commit, when."""
+    code = provenance.code_state()
+    return {"cpu_model": provenance.cpu_model(), "commit": code["commit"],
+            "tree_clean": code["tree_clean"], "measured": provenance.now()}
 
 
 def schedule(config: dict, listed: list[tuple[str, str]]) -> list[tuple[int, str, str]]:

@@ -111,7 +111,8 @@ def span(frame: pd.DataFrame) -> dict:
     one run wrote from nothing: a job re-run later moves its own TSV only."""
     ends = pd.to_datetime(frame.written)
     starts = ends - pd.to_timedelta(frame.s, unit="s")
-    papers = sorted({part.removeprefix("paper=") for job in frame.job.astype(str)
+    # an alternative's runs live under paper~alternative: they belong to the paper
+    papers = sorted({part.removeprefix("paper=").split("~")[0] for job in frame.job.astype(str)
                      for part in job.split(",") if part.startswith("paper=")})
     return {"papers": " ".join(papers), "jobs": len(frame),
             "span_s": round((ends.max() - starts.min()).total_seconds(), 1),

@@ -68,3 +68,15 @@ def lines(out: Path) -> list[str]:
             f"one's end, {ratio(run):.2f}x its {run.cpu_s / 60:.0f} CPU core-minutes over "
             f"{run.cores} cores."
             for run in read(out).itertuples()]
+
+
+def estimate(out: Path, cpu_s: float) -> str | None:
+    """The whole DAG's wall time at the latest measured run's ratio: an estimate (the measured
+    run's jobs may share the cores better or worse than the rest), said as one."""
+    runs = read(out)
+    if runs.empty:
+        return None
+    latest = next(runs.tail(1).itertuples())
+    hours = cpu_s / latest.cores * ratio(latest) / 3600
+    return (f"At that ratio the whole recorded DAG ({cpu_s / 60:.0f} CPU core-minutes) would take "
+            f"about {hours:.1f} h on {latest.cores} cores (an estimate, not a measurement).")

@@ -118,7 +118,8 @@ def status_table(out: Path) -> str:
     lines.append("| all, each job once | | | " + " | ".join([""] * len(SHOWN_VERDICTS))
                  + f" | {wall / 60:.0f} | "
                  + (f"{cpu / 60:.0f}" if cpu is not None else "not recorded") + " |")
-    return "\n".join(lines + ["", " ".join([whole_dag_line(wall, cpu), *dag_runs.lines(out)])])
+    measured = dag_runs.lines(out) + ([dag_runs.estimate(out, cpu)] if cpu is not None else [])
+    return "\n".join(lines + ["", " ".join([whole_dag_line(wall, cpu), *filter(None, measured)])])
 
 
 def whole_dag_line(wall: float, cpu: float | None) -> str:
