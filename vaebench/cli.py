@@ -168,17 +168,18 @@ def cmd_record(args) -> None:
     from vaebench.record import bench_runs, dag_runs, pages
     from vaebench.record.store import record, record_dir
 
-    if args.bench and args.dag_run:  # refuse a bad file before writing the other
-        bench_runs.read_run(Path(args.bench)), dag_runs.read_span(Path(args.dag_run))
-    if args.bench:
-        file, rows = bench_runs.add(args.record, args.bench)
+    # every refusal before the first write: a bad file or a dirty tree leaves the record as it was
+    bench_run = bench_runs.read_run(Path(args.bench)) if args.bench else None
+    dag_run = dag_runs.row(dag_runs.read_span(Path(args.dag_run))) if args.dag_run else None
+    out = record_dir(args.scale, args.record)  # refuses an unknown scale
+    if bench_run is not None:
+        file, rows = bench_runs.merge(args.record, bench_run)
         print(f"merged {args.bench} into {file} ({rows} rows)")
-    if args.dag_run:
-        out = record_dir(args.scale, args.record)
-        run = dag_runs.add(out, args.dag_run)
+    if dag_run is not None:
+        dag_runs.save(out, dag_run)
         pages.write_index(out)
-        print(f"recorded the DAG run of {run['papers']} ({run['jobs']} jobs, "
-              f"{run['span_s'] / 3600:.2f} h) into {out / dag_runs.FILE}")
+        print(f"recorded the DAG run of {dag_run['papers']} ({dag_run['jobs']} jobs, "
+              f"{dag_run['span_s'] / 3600:.2f} h) into {out / dag_runs.FILE}")
     if (args.dag_run or args.bench) and not args.artifacts:
         return
     names = record(args.scale, args.results, args.record, args.artifacts)
@@ -248,8 +249,8 @@ def cmd_bench(args) -> None:
 def cmd_rule_times(args) -> None:
     from vaebench.perf import rule_times
 
-    frame = rule_times.write(args.benchmarks, args.out, rule_times.parse_patterns(args.pattern))
-    run = rule_times.span(frame)
+    frame, run = rule_times.write(args.benchmarks, args.out,
+                                  rule_times.parse_patterns(args.pattern))
     print(f"wrote {args.out} ({len(frame)} jobs, {frame.s.sum():.0f} s in all) and "
           f"{rule_times.span_path(args.out)}: first start to last end {run['span_s']:.0f} s, "
           f"CPU {run['cpu_s']:.0f} s (meaningful after one run from nothing)")

@@ -128,12 +128,15 @@ def span_path(out: str | Path) -> Path:
     return out.with_name(f"{out.stem}_span.csv")
 
 
-def write(root: str | Path, out: str | Path, patterns: dict[str, re.Pattern]) -> pd.DataFrame:
+def write(root: str | Path, out: str | Path, patterns: dict[str, re.Pattern]
+          ) -> tuple[pd.DataFrame, dict]:
+    """rules.csv, its plot and rules_span.csv; returns the table and the span."""
     frame = collect(root, patterns)
+    run = span(frame)
     atomic.write_csv(out, frame)
-    atomic.write_csv(span_path(out), pd.DataFrame([span(frame)], columns=SPAN_COLUMNS))
+    atomic.write_csv(span_path(out), pd.DataFrame([run], columns=SPAN_COLUMNS))
     plot(frame, Path(out).with_suffix(".png"))
-    return frame
+    return frame, run
 
 
 def plot(frame: pd.DataFrame, path: Path, top: int = 30) -> None:

@@ -43,8 +43,12 @@ def target(root: Path, device: str) -> Path:
 
 
 def add(root: str | Path, csv: str | Path) -> tuple[Path, int]:
-    """Merge a benchmark run into its device's record; returns the file and its row count."""
-    run = read_run(Path(csv))
+    """Merge a benchmark CSV into its device's record; returns the file and its row count."""
+    return merge(root, read_run(Path(csv)))
+
+
+def merge(root: str | Path, run: pd.DataFrame) -> tuple[Path, int]:
+    """Merge a checked benchmark run (read_run) into its device's record."""
     out = target(root, run.device.iloc[0])
     kept = pd.read_csv(out) if out.exists() else pd.DataFrame(columns=run.columns)
     replaced = kept.set_index(KEY).index.isin(run.set_index(KEY).index)

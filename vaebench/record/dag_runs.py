@@ -34,21 +34,29 @@ def read_span(path: Path) -> dict:
 
 
 def add(out: Path, span_csv: str | Path) -> dict:
-    """Append a run's span, with this machine and commit, to out/dag_runs.csv; a row with the
-    same papers and first start replaces the earlier one (the same run recorded again)."""
-    span = read_span(Path(span_csv))
+    """Append a run's span, with this machine and commit, to out/dag_runs.csv."""
+    return save(out, row(read_span(Path(span_csv))))
+
+
+def row(span: dict) -> dict:
+    """The record's row of a run's span: this machine and commit added, or refused from a tree
+    with uncommitted changes (a record entry must be reproducible from a commit)."""
     code = provenance.code_state()
     if not code["tree_clean"]:
         raise UserError("the tree has uncommitted changes; commit, then record the DAG run "
                         "(a record entry must be reproducible from a commit)")
     machine = provenance.machine()
-    row = {**span, "cores": machine["cores"], "cpu": machine["cpu"],
-           "commit": code["commit"]}
+    return {**span, "cores": machine["cores"], "cpu": machine["cpu"], "commit": code["commit"]}
+
+
+def save(out: Path, run: dict) -> dict:
+    """Write the row; one with the same papers and first start replaces the earlier (the same
+    run recorded again)."""
     runs = read(out)
-    same = (runs.papers == row["papers"]) & (runs.first_start == row["first_start"])
-    runs = pd.concat([runs[~same], pd.DataFrame([row], columns=COLUMNS)], ignore_index=True)
+    same = (runs.papers == run["papers"]) & (runs.first_start == run["first_start"])
+    runs = pd.concat([runs[~same], pd.DataFrame([run], columns=COLUMNS)], ignore_index=True)
     atomic.write_csv(out / FILE, runs)
-    return row
+    return run
 
 
 def read(out: Path) -> pd.DataFrame:
