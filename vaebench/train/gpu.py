@@ -4,6 +4,8 @@ Snakemake's `gpu=1` resource only limits how many GPU jobs run at once; it never
 device a job gets (snakemake#281). With `device: auto`, a job claims the first GPU whose lock file
 it can lock exclusively and keeps it until the process exits (the kernel drops the lock even when
 the job is killed). `VAEBENCH_GPUS=0,1,...` restricts (or, in tests, simulates) the device list.
+A process claims once: asked again (its evaluation after its training, several runs in one job),
+it gets the GPU it already holds.
 """
 
 import fcntl
@@ -12,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 GPUS_ENV = "VAEBENCH_GPUS"
-_held = []  # open lock files: closing one would release its GPU
+_held = []  # (index, open lock file): closing the file would release its GPU
 
 
 def visible_gpus() -> list[int]:
@@ -29,7 +31,10 @@ def lock_dir() -> Path:
 
 
 def claim_gpu() -> int | None:
-    """The index of a GPU no other vaebench process holds, or None if all are taken."""
+    """The index of a GPU no other vaebench process holds (this process's own one if it holds
+    one already), or None if all are taken."""
+    if _held:
+        return _held[0][0]
     directory = lock_dir()
     directory.mkdir(parents=True, exist_ok=True)
     for index in visible_gpus():
@@ -39,6 +44,6 @@ def claim_gpu() -> int | None:
         except BlockingIOError:
             handle.close()
             continue
-        _held.append(handle)
+        _held.append((index, handle))
         return index
     return None

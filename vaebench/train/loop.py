@@ -19,11 +19,12 @@ import yaml
 from tqdm import tqdm
 
 from vaebench import atomic, provenance
+from vaebench import device as device_policy
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.models import build_model
 from vaebench.models.likelihoods import build_likelihood
-from vaebench.train import gpu, precision
+from vaebench.train import precision
 from vaebench.train.config import TrainConfig
 from vaebench.train.convergence import has_plateaued, plateau_ratio, rule_text
 from vaebench.train.initialisation import initialise
@@ -39,15 +40,9 @@ class TrainingDiverged(UserError):
     """A non-finite loss: the message names the step and the loss terms."""
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        if not torch.cuda.is_available():
-            return torch.device("cpu")
-        index = gpu.claim_gpu()  # several jobs on a multi-GPU machine: one device each
-        return torch.device(f"cuda:{index}" if index is not None else "cuda")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise UserError(f"device '{name}' requested but CUDA is not available; use device: cpu")
-    return torch.device(name)
+def resolve_device(name: str | None = None) -> torch.device:
+    """The run's device: vaebench.device's policy, the same for every job."""
+    return device_policy.resolve(name)
 
 
 class ImageBatches:
@@ -150,12 +145,25 @@ class Run:
         self.trajectory = [t.to(self.device) for t in state["trajectory"]]
         self.probe = [t.to(self.device) for t in state["probe"]]
         if self.noise is None:
-            torch.set_rng_state(state["rng_cpu"])
+            torch.set_rng_state(cpu_rng(state["rng_cpu"]))
         else:
-            self.noise.set_state(state["rng_cpu"])
+            self.noise.set_state(cpu_rng(state["rng_cpu"]))
         if state["rng_cuda"] is not None and self.device.type == "cuda":
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
-        self.shuffle.set_state(state["rng_shuffle"])
+            restore_cuda_rng(state["rng_cuda"])
+        self.shuffle.set_state(cpu_rng(state["rng_shuffle"]))
+
+
+def cpu_rng(rng_state: torch.Tensor) -> torch.Tensor:
+    """A saved generator state as set_state takes it: a CPU ByteTensor, wherever the checkpoint
+    was mapped (read_checkpoint keeps them on the CPU; this is for a state mapped elsewhere)."""
+    return rng_state.cpu() if rng_state.device.type != "cpu" else rng_state
+
+
+def restore_cuda_rng(states: list[torch.Tensor]) -> None:
+    """The per-GPU generator states of the GPUs this machine has: a checkpoint of an 8-GPU node
+    resumes on a 1-GPU one (the states of absent GPUs are dropped, as nothing draws from them)."""
+    for index, rng_state in enumerate(states[:torch.cuda.device_count()]):
+        torch.cuda.set_rng_state(cpu_rng(rng_state), index)
 
 
 def l2_terms(model, l2_reg: dict) -> list[tuple[float, list]]:
@@ -308,12 +316,19 @@ def save_snapshot(run: Run, out_dir: Path) -> None:
     atomic.write_with(out_dir / snapshot_name(run.epoch), lambda tmp: torch.save(state, tmp))
 
 
+def read_checkpoint(path: Path) -> dict:
+    """A checkpoint as saved, every tensor on the CPU whatever device wrote or resumes it: the
+    generator states must reach set_state as CPU tensors (mapped to a GPU they are refused), and
+    load_state_dict moves the weights and the optimiser's state to the run's device itself."""
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
 def initialise_from(run: Run, source: str) -> None:
     """Start from another run's trained weights (model and likelihood, not the optimiser)."""
     path = Path(source) / "checkpoint.pt"
     if not path.exists():
         raise UserError(f"init_from: no checkpoint at {path}; train that run first")
-    state = torch.load(path, map_location=run.device, weights_only=False)
+    state = read_checkpoint(path)
     run.model.load_state_dict(state["model"])
     run.likelihood.load_state_dict(state["likelihood"])
 
@@ -325,7 +340,7 @@ def resume_if_possible(run: Run, out_dir: Path, restart_if_changed: bool = False
             initialise_from(run, run.cfg.init_from)
         return
     try:
-        state = torch.load(path, map_location=run.device, weights_only=False)
+        state = read_checkpoint(path)
     except Exception as exc:  # a checkpoint is written atomically; a bad one is foreign
         raise UserError(f"cannot read checkpoint {path} ({type(exc).__name__}); "
                         f"delete it to restart the run") from None
