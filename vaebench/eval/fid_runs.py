@@ -10,13 +10,16 @@ from pathlib import Path
 
 import torch
 
+from vaebench import device as device_policy
 from vaebench.data import datasets as data
 from vaebench.eval import fid, fid_reference
 from vaebench.train import runs as run_files
 
 
-def fid_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+def fid_device(requested: str | None = None) -> str:
+    """The device FID runs on: `requested`, else the configured one (vaebench.device:
+    $VAEBENCH_DEVICE, else auto), as training's."""
+    return str(device_policy.resolve(requested))
 
 
 @torch.no_grad()

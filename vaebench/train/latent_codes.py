@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from vaebench import device as device_policy
 from vaebench.data import datasets as data
 from vaebench.data import samplers
 from vaebench.errors import UserError
@@ -37,7 +38,8 @@ def _run(codes_from, codes_epoch: int | None = None) -> Path:
 
 
 def encoding_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The configured device (vaebench.device: $VAEBENCH_DEVICE, else auto), as training's."""
+    return device_policy.resolve()
 
 
 @cache

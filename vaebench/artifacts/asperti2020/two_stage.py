@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from vaebench import plots
 from vaebench.artifacts.context import BuildContext, Built
@@ -27,7 +26,10 @@ METRICS = FIDS + FIDS_INF + ["mse", "variance_law", "variance_law_code", "inacti
 
 
 def eval_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    """The configured device (vaebench.device: $VAEBENCH_DEVICE, else auto), as training's."""
+    from vaebench import device
+
+    return str(device.resolve())
 
 
 def inception_network(device: str):

@@ -27,7 +27,9 @@ HIST_BINS = np.linspace(0.0, 1.5, 61)  # σ_z above 1.5 (rare) falls into the la
 def sigma_and_error(run: Path, n_images: int) -> tuple[torch.Tensor, float]:
     """σ_z of every latent of the first `n_images` training images the run saw, and
     (1/nd) Σ ||x − μ_x(μ_z(x))||² on the same images (the deterministic error of Fig. 1)."""
-    device = "cuda" if torch.cuda.is_available() else "cpu"
+    from vaebench import device as device_policy
+
+    device = str(device_policy.resolve())  # the configured device, as training's
     model, likelihood, cfg = run_files.load_model(run, device)
     images, _ = data.load(cfg.dataset, "train", cfg.data_root, False, cfg.standin_size)
     images = images[:cfg.train_subset][:n_images].to(device)
