@@ -26,6 +26,9 @@ EPILOG = """examples:
 The whole suite is a Snakemake DAG: snakemake --cores 2 --config scale=quick"""
 
 
+DATA_ROOT_HELP = "folder holding the datasets (else $VAEBENCH_DATA, else ./data)"
+
+
 def parse_assignment(text: str) -> tuple[str, object]:
     """key=value with the value read as YAML, and numbers as a person writes them: YAML 1.1
     reads 1e-4 (no dot) as a string."""
@@ -77,9 +80,31 @@ def train_config(args, seed: int | None = None):
                             extra, runs_root=args.runs_root, alternative=args.alternative)
 
 
-def cmd_train(args) -> None:
+DEFAULT_TRAIN_THREADS = 4  # `train` called by hand: a few cores, not torch's default of all
+
+
+def set_train_threads(threads: int | None) -> str | None:
+    """Set torch's CPU threads for a training job: --threads (what the workflow always passes,
+    its rule's `threads`), else the smaller of DEFAULT_TRAIN_THREADS and the cores (torch's own
+    default, every core, oversubscribes a machine that runs anything else). Returns the line
+    that says so in the second case, for the caller to print once training starts (a bad input
+    stays a one-line error), else None."""
     import torch
 
+    notice = None
+    if threads is None:
+        threads = min(DEFAULT_TRAIN_THREADS, os.cpu_count() or 1)
+        notice = f"vaebench train: using {threads} threads (set --threads to change)"
+    torch.set_num_threads(threads)
+    return notice
+
+
+def say(notice: str | None) -> None:
+    if notice:
+        print(notice, file=sys.stderr, flush=True)
+
+
+def cmd_train(args) -> None:
     from vaebench.train.loop import train
 
     if args.seeds:
@@ -89,16 +114,19 @@ def cmd_train(args) -> None:
         from vaebench.train.orphan import exit_with_workflow
 
         exit_with_workflow()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    notice = set_train_threads(args.threads)
     spec = specs.load_spec(args.paper) if args.paper and args.experiment else None
     if spec is not None and spec["experiments"].get(args.experiment, {}).get("procedure"):
         from vaebench.artifacts import procedures
 
+        say(notice)
         done = procedures.run(spec, args.experiment, args.scale, config, args.out)
         print(f"{args.out}: {done['procedure']}, {done['epochs']} steps")
         return
-    done = train(config, args.out, progress=None, restart_if_changed=args.restart_if_changed)
+    # the threads line once the run is built (data read, checkpoint accepted); none for a
+    # finished run, which trains nothing
+    done = train(config, args.out, progress=None, prepare=lambda run: say(notice),
+                 restart_if_changed=args.restart_if_changed)
     print(f"{args.out}: {done['epochs']} epochs, loss {done['final_loss']:.4g}, "
           f"converged={done['converged']}")
 
@@ -106,8 +134,6 @@ def cmd_train(args) -> None:
 def cmd_train_stacked(args) -> None:
     """`train --seeds A B ...`: the seeds as one vectorised model (train.stacked), each into
     --out with {seed} replaced."""
-    import torch
-
     from vaebench.train.stacked import train_stacked
 
     if "{seed}" not in args.out:
@@ -122,8 +148,7 @@ def cmd_train_stacked(args) -> None:
         from vaebench.train.orphan import exit_with_workflow
 
         exit_with_workflow()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    say(set_train_threads(args.threads))
     outs = {seed: args.out.replace("{seed}", str(seed)) for seed in args.seeds}
     done = train_stacked(configs, list(outs.values()), progress=None,
                          restart_if_changed=args.restart_if_changed)
@@ -263,6 +288,48 @@ def cmd_check(args) -> None:
               f"{len(spec.get('experiments') or {})} experiments)")
 
 
+CODE_ROOT = Path(__file__).resolve().parents[1]  # a git checkout for a developer
+
+
+def code_commit(root: Path = CODE_ROOT) -> str:
+    """The short commit of the checkout this package runs from, '+dirty' after it when the tree
+    has uncommitted changes (untracked files count, as in the provenance of a run); 'unknown'
+    when the package is not the top of a git checkout (an installed copy) or git is missing."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                                  text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    top = git("rev-parse", "--show-toplevel")
+    # site-packages inside some other checkout (a venv in a project) is not this code's commit
+    if top is None or Path(top).resolve() != root.resolve():
+        return "unknown"
+    commit, status = git("rev-parse", "--short", "HEAD"), git("status", "--porcelain")
+    if commit is None:
+        return "unknown"
+    return commit + ("+dirty" if status != "" else "")
+
+
+class VersionAction(argparse.Action):
+    """--version: the package version and the commit, looked up only when asked for."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                 help="print vaebench's version and git commit (+dirty: uncommitted changes), "
+                      "then exit"):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from vaebench import __version__
+
+        print(f"vaebench {__version__} (commit {code_commit()})")
+        parser.exit(0)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """Bad arguments are one line on stderr and exit code 2, as every other user error."""
 
@@ -274,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="vaebench", description="Regenerate the tables and figures of four VAE papers.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     train = sub.add_parser("train", help="train one run (resumes from its checkpoint)")
@@ -282,7 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--experiment", help="experiment name in the paper's spec")
     train.add_argument("--scale", default="quick", help="smoke | quick | paper (default quick)")
     seeds = train.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, default=0)
+    seeds.add_argument("--seed", type=int, default=0,
+                       help="the run's random seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
                        help="train these seeds as one vectorised model in this process "
                             "(dense models: resnet_mlp, dense_vae, dai_fc), each into --out "
@@ -296,9 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="train under one of the paper's alternatives (its YAML's "
                             "alternatives:), e.g. init_keras_glorot")
     train.add_argument("--device", help="auto | cpu | cuda[:N]")
-    train.add_argument("--data-root", help="folder holding the datasets (else $VAEBENCH_DATA)")
+    train.add_argument("--data-root", help=DATA_ROOT_HELP)
     train.add_argument("--download", action="store_true", help="let torchvision download data")
-    train.add_argument("--threads", type=positive_int, help="torch CPU threads (>= 1)")
+    train.add_argument("--threads", type=positive_int,
+                       help=f"torch CPU threads (>= 1; default the smaller of "
+                            f"{DEFAULT_TRAIN_THREADS} and the CPU cores; the DAG passes its "
+                            f"rule's threads)")
     train.add_argument("--restart-if-changed", action="store_true",
                        help="discard a checkpoint written by another configuration (the DAG "
                             "uses this when a spec changed) instead of stopping")
@@ -308,11 +380,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(func=cmd_train)
 
     art = sub.add_parser("artifact", help="build results/<paper>/<artifact>.csv and .png")
-    art.add_argument("paper")
+    art.add_argument("paper", help="paper key, e.g. asperti2019 (benchmarks/<paper>.yaml)")
     art.add_argument("artifact", help="e.g. table1, figure2")
-    art.add_argument("--scale", default="quick")
-    art.add_argument("--runs-root", default="results/runs")
-    art.add_argument("--results", default="results")
+    art.add_argument("--scale", default="quick",
+                     help="the scale its runs were trained at: smoke | quick | paper "
+                          "(default quick)")
+    art.add_argument("--runs-root", default="results/runs",
+                     help="where the trained runs live (default results/runs)")
+    art.add_argument("--results", default="results",
+                     help="where to write results/<paper>/<artifact>.csv (default results)")
     art.add_argument("--alternative", metavar="NAME",
                      help="build from the runs trained under this alternative (into "
                           "results/<paper>/alternatives/<NAME>/)")
@@ -324,8 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("csv", nargs="*", help="artifact CSVs (results/<paper>/<artifact>.csv)")
     summ.add_argument("--skipped", action="append", default=[],
                       metavar="PAPER/ARTIFACT:REASON", help="an artifact not built, and why")
-    summ.add_argument("--scale", default="quick")
-    summ.add_argument("--out", default="results/summary.csv")
+    summ.add_argument("--scale", default="quick",
+                      help="the scale the artifacts were built at (default quick)")
+    summ.add_argument("--out", default="results/summary.csv",
+                      help="the CSV to write (default results/summary.csv)")
     summ.set_defaults(func=cmd_summary)
 
     rec = sub.add_parser("record", help="copy built artifacts, with their provenance, into the "
@@ -345,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     rec.set_defaults(func=cmd_record)
 
     ds = sub.add_parser("datasets", help="list datasets and whether they are available")
-    ds.add_argument("--data-root")
+    ds.add_argument("--data-root", help=DATA_ROOT_HELP)
     ds.add_argument("--prepare", metavar="NAME", help="check one dataset (download if allowed)")
     ds.add_argument("--download", action="store_true", help="with --prepare: allow download")
     ds.add_argument("--stamp", help="with --prepare: write this JSON file when the data is ok")
@@ -356,24 +434,26 @@ def build_parser() -> argparse.ArgumentParser:
     cel.add_argument("--resize", default="bilinear", help="nearest | bilinear | bicubic")
     cel.add_argument("--out", required=True, help="the .pt to write, e.g. "
                      "results/data/celeba_crop128_bilinear.pt")
-    cel.add_argument("--data-root")
+    cel.add_argument("--data-root", help=DATA_ROOT_HELP)
     cel.set_defaults(func=cmd_prepare_celeba)
 
     ref = sub.add_parser("fid-reference", help="FID statistics of N images of a dataset split")
-    ref.add_argument("dataset")
+    ref.add_argument("dataset", help="a dataset name, as `vaebench datasets` lists them")
     ref.add_argument("--split", default="test", help="train | test (default test, as the papers)")
     ref.add_argument("--n", type=int, default=10_000, help="number of images (default 10000)")
     ref.add_argument("--out", required=True, help="the .npz to write")
     ref.add_argument("--device", default="auto",
                      help="auto (a GPU when this machine has one, else cpu) | cpu | cuda[:i]")
-    ref.add_argument("--data-root")
-    ref.add_argument("--download", action="store_true")
+    ref.add_argument("--data-root", help=DATA_ROOT_HELP)
+    ref.add_argument("--download", action="store_true", help="let torchvision download data")
     ref.set_defaults(func=cmd_fid_reference)
 
     bench = sub.add_parser("bench", help="throughput: vaebench's loop vs the standard recipe")
-    bench.add_argument("--out", default="results/perf/throughput.csv")
-    bench.add_argument("--device", default="auto")
-    bench.add_argument("--data-root")
+    bench.add_argument("--out", default="results/perf/throughput.csv",
+                       help="the table to write (default results/perf/throughput.csv)")
+    bench.add_argument("--device", default="auto",
+                       help="auto (a GPU when this machine has one, else cpu) | cpu | cuda[:N]")
+    bench.add_argument("--data-root", help=DATA_ROOT_HELP)
     bench.add_argument("--only", nargs="+", metavar="CASE",
                        help="measure only these cases (names in benchmarks/perf/throughput.yaml, "
                             "fid_mnist, startup)")
@@ -402,6 +482,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def interrupted_message(command: str) -> str:
+    """One line for Ctrl-C (KeyboardInterrupt): what was stopped and what a next call does."""
+    if command == "train":
+        return ("vaebench train: interrupted; the run resumes from its last checkpoint on the "
+                "next call")
+    return (f"vaebench {command}: interrupted; no file was left half-written (each is written "
+            f"whole or not at all): run it again")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -409,6 +498,9 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "scale"):
             specs.check_scale(args.scale)
         args.func(args)
+    except KeyboardInterrupt:  # Ctrl-C reaches every job of a workflow: one line each
+        print(interrupted_message(args.command), file=sys.stderr, flush=True)
+        return 130
     except UserError as exc:
         print(f"vaebench: error: {exc}", file=sys.stderr)
         return 2
