@@ -11,6 +11,8 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
+from vaebench.errors import UserError
+
 
 def _umask() -> int:
     mask = os.umask(0)  # the only way to read it is to set it; set it straight back
@@ -53,3 +55,45 @@ def write_json(target: str | Path, obj) -> None:
 def write_csv(target: str | Path, frame) -> None:
     """Write a pandas DataFrame as CSV, atomically."""
     write_with(target, lambda tmp: frame.to_csv(tmp, index=False))
+
+
+# What torch.save says when the file system refuses a write: a RuntimeError, not an OSError (its
+# C++ stream writer), e.g. "[enforce fail at inline_container.cc:672] . unexpected pos 576 vs
+# 534" or "basic_ios::clear: iostream error" on a full disk, "PytorchStreamWriter failed writing
+# file data/0: file write failed" elsewhere.
+TORCH_WRITE_FAILURES = ("PytorchStreamWriter", "inline_container", "unexpected pos", "iostream",
+                        "writ", "file", "No space", "space left")
+RESUMES = "the run resumes from its last checkpoint"
+
+
+def write_torch(target: str | Path, obj, then: str = RESUMES) -> None:
+    """torch.save(obj) onto `target`, atomically. A write the file system refuses (a full disk)
+    is a one-line UserError naming the file and the fix, with no partial file left (the old
+    `target`, if any, is kept); `then` says what a re-run does."""
+    import torch
+
+    target = Path(target)
+    cause = None
+    try:
+        write_with(target, lambda tmp: torch.save(obj, tmp))
+    except RuntimeError as exc:
+        if not any(sign in str(exc) for sign in TORCH_WRITE_FAILURES):
+            raise
+        cause = str(exc)
+    # raised out here, without the RuntimeError's traceback: that holds torch's writer, and with
+    # it the deleted temp file open (its space not yet freed) for as long as the error lives
+    if cause is not None:
+        raise UserError(f"could not write {target} ({write_failure(cause, target.parent)}); "
+                        f"free space on {target.parent} and run again; {then}")
+
+
+def write_failure(cause: str, folder: Path) -> str:
+    """The cause in a few words: the free space left on `folder`'s file system where it can be
+    read, with torch's own last words."""
+    said = cause.strip().splitlines()[-1].split("] ")[-1].strip(" .") if cause.strip() else ""
+    try:
+        stats = os.statvfs(folder)
+        free = f"{stats.f_bavail * stats.f_frsize // 1024} KiB free there"
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        free = "the file system refused the write"
+    return f"{free}; torch: {said}" if said else free

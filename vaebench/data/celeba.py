@@ -215,7 +215,8 @@ def prepare(root: Path, crop: str, resize: str, out: Path) -> dict:
         "counts": {split: len(present) for split, present in names.items()},
         "splits": split_counts(listed, names),  # a subset of CelebA shows here
     }
-    atomic.write_with(out, lambda tmp: torch.save({**tensors, "provenance": provenance}, tmp))
+    atomic.write_torch(out, {**tensors, "provenance": provenance},
+                       then="the cache is built again from the images")
     return provenance
 
 

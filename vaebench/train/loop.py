@@ -302,7 +302,7 @@ def check_finite(first_bad: torch.Tensor, epoch: int) -> None:
 
 
 def save_checkpoint(run: Run, out_dir: Path) -> None:
-    atomic.write_with(out_dir / "checkpoint.pt", lambda tmp: torch.save(run.state(), tmp))
+    atomic.write_torch(out_dir / "checkpoint.pt", run.state())  # a full disk: one line
     if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(run.epoch):
         os.kill(os.getpid(), signal.SIGKILL)
 
@@ -313,7 +313,7 @@ def save_snapshot(run: Run, out_dir: Path) -> None:
     repeats no epoch has every snapshot."""
     state = {"model": run.model.state_dict(), "likelihood": run.likelihood.state_dict(),
              "epoch": run.epoch, "config": run.cfg.to_dict()}
-    atomic.write_with(out_dir / snapshot_name(run.epoch), lambda tmp: torch.save(state, tmp))
+    atomic.write_torch(out_dir / snapshot_name(run.epoch), state)
 
 
 def read_checkpoint(path: Path) -> dict:
