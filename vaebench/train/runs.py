@@ -1,4 +1,10 @@
-"""Reading finished run directories back (the other half of vaebench.train.loop's outputs)."""
+"""Reading finished run directories back (the other half of vaebench.train.loop's outputs).
+
+A damaged file of a finished run (cut short by a full disk or a copy, emptied, or another tool's)
+is a one-line UserError naming the file and the fix, never a traceback, and never read as data:
+an artifact is not built from an empty done.json or from fewer epochs of metrics.csv than the
+run trained.
+"""
 
 import json
 from pathlib import Path
@@ -17,11 +23,51 @@ def snapshot_name(epoch: int) -> str:
     return f"snapshots/epoch{epoch}.pt"
 
 
+METRIC_COLUMNS = ("epoch", "loss", "nll", "kl", "seconds")  # never empty in a written row
+
+
+def damaged(path: Path, what: str) -> UserError:
+    """The one-line error for a damaged file of a run: retraining is the fix."""
+    return UserError(f"{path} is damaged ({what}); delete the run folder {Path(path).parent} "
+                     f"to retrain it")
+
+
+def read_done(run: Path) -> dict:
+    """done.json as written, checked: a JSON object with `converged` (and `epochs`, when there,
+    a whole number)."""
+    path = Path(run) / "done.json"
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise UserError(f"no done.json in {run}: the run has not finished; train it first "
+                        f"(snakemake does)") from None
+    except UnicodeDecodeError:
+        raise damaged(path, "not text") from None
+    if not text.strip():
+        raise damaged(path, "empty")
+    try:
+        record = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise damaged(path, f"not valid JSON, cut short? {exc.msg} at line {exc.lineno}") from None
+    if not isinstance(record, dict) or "converged" not in record:
+        raise damaged(path, "not a vaebench run's done.json: no 'converged'")
+    epochs = record.get("epochs")
+    if epochs is not None and (isinstance(epochs, bool) or not isinstance(epochs, int)
+                               or epochs < 0):
+        raise damaged(path, f"epochs is {epochs!r}, not a whole number")
+    return record
+
+
+def check_done(run: Path) -> dict | None:
+    """The checked done.json when the run has one (a finished run), else None."""
+    return read_done(run) if (Path(run) / "done.json").exists() else None
+
+
 def done(run: Path) -> dict:
     """The run's done.json, with `converged` judged again by the current rule from its epoch
     losses (when metrics.csv is there), so a better rule needs no retraining and every run an
     artifact reads is judged alike."""
-    record = json.loads((Path(run) / "done.json").read_text())
+    record = read_done(run)
     if (Path(run) / "metrics.csv").exists() and (Path(run) / "config.yaml").exists():
         cfg = config(run)
         losses = metrics(run)["loss"].tolist()
@@ -30,12 +76,42 @@ def done(run: Path) -> dict:
     return record
 
 
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV of a run; one that cannot be parsed (empty, cut short in its header, binary) is a
+    damaged file. A missing one is left to the caller (pandas' FileNotFoundError)."""
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise damaged(path, f"not a readable CSV: {type(exc).__name__}") from None
+
+
 def latent_stats(run: Path) -> pd.DataFrame:
-    return pd.read_csv(Path(run) / "latent_stats.csv")
+    record = check_done(run)
+    path = Path(run) / "latent_stats.csv"
+    if record is not None and not path.exists() and "procedure" not in record:
+        raise damaged(path, "missing beside the run's done.json")
+    return read_table(path)
 
 
 def metrics(run: Path) -> pd.DataFrame:
-    return pd.read_csv(Path(run) / "metrics.csv")
+    """metrics.csv, one row per epoch, checked: every row whole, and for a finished run at least
+    one row per epoch it trained (done.json's `epochs`)."""
+    record = check_done(run)
+    path = Path(run) / "metrics.csv"
+    if record is not None and not path.exists() and "procedure" not in record:
+        raise damaged(path, "missing beside the run's done.json")
+    frame = read_table(path)
+    if "loss" not in frame.columns:
+        raise damaged(path, f"no 'loss' column; columns: {', '.join(map(str, frame.columns))}")
+    if frame.empty:
+        raise damaged(path, "no rows")
+    cut = frame[[c for c in METRIC_COLUMNS if c in frame.columns]].isna().any(axis=1)
+    if cut.any():
+        raise damaged(path, f"row {int(cut.to_numpy().argmax()) + 1} is cut short")
+    epochs = record.get("epochs") if record is not None and "procedure" not in record else None
+    if epochs is not None and len(frame) < epochs:
+        raise damaged(path, f"{len(frame)} rows for the {epochs} epochs the run trained")
+    return frame
 
 
 def all_converged(runs: list[Path]) -> bool:
@@ -68,7 +144,15 @@ def counts_converged(runs: list[Path]) -> tuple[bool, str]:
 def config(run: Path):
     from vaebench.train.config import TrainConfig
 
-    return TrainConfig.from_dict(yaml.safe_load((Path(run) / "config.yaml").read_text()))
+    check_done(run)
+    path = Path(run) / "config.yaml"
+    try:
+        values = yaml.safe_load(path.read_text())
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise damaged(path, f"not readable YAML: {type(exc).__name__}") from None
+    if not isinstance(values, dict):
+        raise damaged(path, "not a mapping of training options")
+    return TrainConfig.from_dict(values)
 
 
 def load_model(run: Path, device: str = "cpu", checkpoint: str = "checkpoint.pt"):
