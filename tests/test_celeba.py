@@ -54,19 +54,11 @@ def test_kaggle_layout_nested_folder_and_csv_partition(tmp_path):
     assert splits["test"] == [names[7]] and len(splits["train"]) == 7
 
 
-def test_split_without_partition_is_sorted_and_proportional(tmp_path):
-    # written in reverse so the directory order is not the sorted order
-    _, names = _write_tree(tmp_path, n=20, partition=False, order=list(range(19, -1, -1)))
-    splits = celeba.split_names(tmp_path)
-    # Dai & Wipf's ranges 162,770 / 182,637 of 202,599, scaled to 20 images: 16 / 2 / 2
-    assert splits == {"train": names[:16], "valid": names[16:18], "test": names[18:]}
-    assert celeba.split_names(tmp_path) == splits
-
-
-def test_full_size_index_split_is_the_official_one():
-    names = [f"{i:06d}.jpg" for i in range(1, 202_600)]
-    splits = celeba.index_split(names)
-    assert [len(splits[s]) for s in ("train", "valid", "test")] == [162_770, 19_867, 19_962]
+def test_a_folder_without_its_partition_file_is_refused(tmp_path):
+    # no split by another rule (sorted names): tests/test_first_day_celeba.py has the cases
+    _write_tree(tmp_path, n=20, partition=False)
+    with pytest.raises(UserError, match="list_eval_partition.txt is missing"):
+        celeba.split_names(tmp_path)
 
 
 def test_crop_box_is_rows_45_to_172_and_columns_25_to_152():

@@ -2,12 +2,11 @@
 
 Source: the user's copy of the aligned images (178x218 JPEGs), found in torchvision's layout
 `<root>/celeba/img_align_celeba/*.jpg` with `<root>/celeba/list_eval_partition.txt` (Kaggle's
-copy, with the folder nested once more and a .csv partition, is found too). Without a partition
-file the split is deterministic: file names sorted, then Dai & Wipf's index ranges (the first
-162,770 train, the next 19,867 validation, the rest test; proportionally for a smaller folder).
-On the full, sorted set those ranges are the official partition; the authors took them over
-unsorted `os.listdir` order (reference_code_facts.md §1.1), which we do not copy.
-The folder may hold a subset: each split is the images present, in the partition file's order;
+copy, with the folder nested once more and a .csv partition, is found too). The partition file
+is required: without it the split would be some other rule's (the authors took Dai & Wipf's
+index ranges over unsorted `os.listdir` order, reference_code_facts.md §1.1), and a result would
+not be on the official test set; its absence is a one-line error naming the file and where it
+goes. The folder may hold a subset: each split is the images present, in the partition file's order;
 the cache records how many of each split were listed and present, and asking for a split with
 none present is a one-line error.
 
@@ -38,7 +37,6 @@ RESIZES = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Imag
 DEFAULT_CROP, DEFAULT_RESIZE = "crop128", "bilinear"
 SIZE = 64
 ALIGNED_WH = (178, 218)  # PIL's (width, height) of an aligned CelebA image
-OFFICIAL_BOUNDS = (162_770, 182_637, 202_599)  # end of train, of validation, of test
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 CACHE_ENV = "VAEBENCH_CACHE"
 DEFAULT_CACHE_DIR = "results/data"  # where the DAG's prepare rule writes it
@@ -63,6 +61,9 @@ VARIANTS = {variant_name(crop, resize): (crop, resize) for crop in CROPS for res
 
 def images_folder(root: Path) -> Path:
     """The folder of aligned JPEGs under the data root (raises the missing-data error)."""
+    from vaebench.data.datasets import check_data_root
+
+    check_data_root(root)
     base = Path(root) / "celeba" / "img_align_celeba"
     nested = base / "img_align_celeba"  # Kaggle's archive nests the folder once more
     for folder in (nested, base):
@@ -75,41 +76,41 @@ def missing_message(root: Path) -> str:
     return f"dataset celeba not found at {Path(root) / 'celeba' / 'img_align_celeba'}; {HOW_TO}"
 
 
+PARTITION_NAMES = ("list_eval_partition.txt", "list_eval_partition.csv")  # torchvision, Kaggle
+
+
 def partition_file(root: Path) -> Path | None:
-    for name in ("list_eval_partition.txt", "list_eval_partition.csv"):
-        if (Path(root) / "celeba" / name).exists():
+    for name in PARTITION_NAMES:
+        if (Path(root) / "celeba" / name).is_file():
             return Path(root) / "celeba" / name
     return None
 
 
+def missing_partition_message(root: Path) -> str:
+    expected = Path(root) / "celeba" / PARTITION_NAMES[0]
+    return (f"dataset celeba: {expected} is missing (or Kaggle's list_eval_partition.csv there); "
+            f"put CelebA's partition file, which comes with the images, at {expected} beside "
+            f"img_align_celeba: without it the official train/test split is unknown")
+
+
 def split_names(root: Path) -> dict[str, list[str]]:
-    """File names per split (train, valid, test) of the images present: from the partition file,
-    in its order, or by sorted index."""
+    """File names per split (train, valid, test) of the images present, from the partition
+    file, in its order."""
     return listed_and_present(root)[1]
 
 
 def listed_and_present(root: Path) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-    """(names listed, names present) per split. Without a partition file the folder is the
-    listing, so both are the index split. Nothing is decoded: cheap on the full 202,599."""
+    """(names listed, names present) per split, from the partition file (required). Nothing is
+    decoded: cheap on the full 202,599."""
     folder = images_folder(root)
+    partition = partition_file(root)
+    if partition is None:
+        raise UserError(missing_partition_message(root))
     names = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not names:
         raise UserError(f"dataset celeba: {folder} holds no .jpg/.png images; {HOW_TO}")
-    partition = partition_file(root)
-    if partition is None:
-        present = index_split(names)
-        return present, present
     listed = read_partition(partition)
     return listed, keep_present(listed, set(names))
-
-
-def index_split(names: list[str]) -> dict[str, list[str]]:
-    """Dai & Wipf's index ranges over sorted names, scaled to the number of images."""
-    n, total = len(names), OFFICIAL_BOUNDS[-1]
-    train_end = round(n * OFFICIAL_BOUNDS[0] / total)
-    valid_end = round(n * OFFICIAL_BOUNDS[1] / total)
-    return {"train": names[:train_end], "valid": names[train_end:valid_end],
-            "test": names[valid_end:]}
 
 
 def read_partition(path: Path) -> dict[str, list[str]]:
@@ -211,7 +212,7 @@ def prepare(root: Path, crop: str, resize: str, out: Path) -> dict:
     provenance = {
         "source": str(folder), "crop": crop, "crop_box_rows_cols": list(CROPS[crop]),
         "resize": resize, "resize_impl": f"PIL {PIL.__version__} Image.resize", "size": SIZE,
-        "split": str(partition) if partition else "sorted names, Dai & Wipf's index ranges",
+        "split": str(partition),
         "counts": {split: len(present) for split, present in names.items()},
         "splits": split_counts(listed, names),  # a subset of CelebA shows here
     }
@@ -227,6 +228,12 @@ def read_cache(path: Path, crop: str, resize: str) -> dict:
     except Exception as exc:  # truncated zip, unpickling error, missing key
         raise UserError(f"{path} is corrupt ({type(exc).__name__}); delete it and it is rebuilt "
                         "from the images") from None
+    if str(provenance.get("split", "")).startswith("sorted names"):
+        # written by an older vaebench, which split a folder without its partition file by
+        # sorted names: not the official test set
+        raise UserError(f"{path} was split by sorted file names, not by CelebA's partition "
+                        f"file; delete it, put list_eval_partition.txt beside img_align_celeba, "
+                        f"and it is rebuilt")
     if (provenance.get("crop"), provenance.get("resize")) != (crop, resize):
         raise UserError(f"{path} holds crop {provenance.get('crop')} / resize "
                         f"{provenance.get('resize')}, not {crop} / {resize}; delete it")

@@ -131,6 +131,24 @@ def resolve_data_root(configured: str | None = None) -> Path:
     return Path(configured or os.environ.get("VAEBENCH_DATA") or DEFAULT_DATA_ROOT)
 
 
+def data_root_problem(root: str | Path) -> str | None:
+    """One line when the data root is a file (a path to an archive or a file set by mistake),
+    else None. A root that does not exist yet is no problem: a download creates it."""
+    root = Path(root)
+    if root.exists() and not root.is_dir():
+        return (f"data root {root} is a file, not a folder; set --data-root, data_root (config) "
+                f"or VAEBENCH_DATA to the folder that holds the datasets (e.g. <root>/MNIST/raw)")
+    return None
+
+
+def check_data_root(root: str | Path) -> Path:
+    """The data root, or the one-line error of data_root_problem."""
+    problem = data_root_problem(root)
+    if problem:
+        raise UserError(problem)
+    return Path(root)
+
+
 def known_datasets() -> list[str]:
     return (sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
             + samplers.names())
@@ -149,6 +167,8 @@ def can_download(name: str) -> bool:
 
 def missing_reason(name: str, root: str | Path | None = None) -> str:
     """One line for a dataset that is not here and cannot be downloaded: where, and the fix."""
+    if data_root_problem(resolve_data_root(root)):
+        return data_root_problem(resolve_data_root(root))
     if name.removeprefix(STANDIN_PREFIX) in celeba.VARIANTS:
         return celeba.missing_message(resolve_data_root(root))
     return (f"dataset {name} not found under {resolve_data_root(root)}; set data_root or "
@@ -255,6 +275,7 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
     if name.startswith(STANDIN_PREFIX):
         make = info.make_standin or partial(standin, info.shape)
         return _transformed(info, *make(standin_size, 0 if split == "train" else 1))
+    check_data_root(resolve_data_root(root))
     if info.loader is not None:
         return info.loader(resolve_data_root(root), split)
     folder = resolve_data_root(root) / info.folder
