@@ -241,8 +241,8 @@ def cmd_prepare_celeba(args) -> None:
     from vaebench.data import celeba
 
     celeba.check_variant(args.crop, args.resize)
-    provenance = celeba.prepare(data.resolve_data_root(args.data_root), args.crop, args.resize,
-                                Path(args.out))
+    root = data.check_data_root(data.resolve_data_root(args.data_root))  # not a file
+    provenance = celeba.prepare(root, args.crop, args.resize, Path(args.out))
     print(f"wrote {args.out}: {provenance}")
 
 

@@ -61,9 +61,6 @@ VARIANTS = {variant_name(crop, resize): (crop, resize) for crop in CROPS for res
 
 def images_folder(root: Path) -> Path:
     """The folder of aligned JPEGs under the data root (raises the missing-data error)."""
-    from vaebench.data.datasets import check_data_root
-
-    check_data_root(root)
     base = Path(root) / "celeba" / "img_align_celeba"
     nested = base / "img_align_celeba"  # Kaggle's archive nests the folder once more
     for folder in (nested, base):
