@@ -479,7 +479,27 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate benchmarks/<paper>.yaml specifications")
     check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")
     check.set_defaults(func=cmd_check)
+    add_plan_command(sub)
     return parser
+
+
+def add_plan_command(sub) -> None:
+    """`vaebench plan`: a scale's jobs per rule and GPU-hours, CPU-hours and disk per artifact,
+    before it runs (the cost model: vaebench.plan_cost)."""
+    def cmd_plan(args) -> None:
+        from vaebench import plan_cost
+
+        spec_by_paper = {paper: specs.load_spec(paper) for paper in specs.specified_papers()}
+        plan = plan_cost.make_plan(args.scale, spec_by_paper, args.targets)
+        print(plan_cost.format_plan(plan, args.scale))
+
+    plan = sub.add_parser("plan", help="what a scale costs before it runs: jobs per rule, "
+                                       "GPU- and CPU-hours per artifact, disk")
+    plan.add_argument("targets", nargs="*", metavar="TARGET",
+                      help="results/<paper>/<artifact>.csv, <paper>/<artifact> or <paper> "
+                           "(default: every artifact)")
+    plan.add_argument("--scale", default="paper", help="smoke | quick | paper (default paper)")
+    plan.set_defaults(func=cmd_plan)
 
 
 def interrupted_message(command: str) -> str:
