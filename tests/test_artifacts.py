@@ -31,8 +31,9 @@ def make_runs(root, scale, inactive_counts, converged=True):
 
 
 @pytest.mark.parametrize("counts, converged, verdict", [
-    ([8, 7, 9], True, "match"), ([14, 15, 13], True, "differs"), ([8, 8, 8], False,
-                                                                    "not-converged"),
+    ([8, 8, 9], True, "match"), ([14, 15, 13], True, "differs"),
+    ([8, 7, 10], True, "inconclusive"),  # its 95 % interval straddles the band 8 +- 2
+    ([8, 8, 8], False, "not-converged"),
 ])
 def test_asperti2019_table1_verdicts(tmp_path, counts, converged, verdict):
     make_runs(tmp_path / "runs", "quick", counts, converged)
@@ -100,11 +101,11 @@ def test_summary_lists_built_and_skipped_artifacts(tmp_path):
     out = tmp_path / "summary.csv"
     write_summary([str(table)], ["berger2020/figure2: reason given"], "quick", out)
     summary = pd.read_csv(out).set_index("artifact")
-    assert summary.loc["table1", "verdict"] == "match"
+    assert summary.loc["table1", "verdict"] == "3 hold"  # its claims, not its worst row
     assert summary.loc["figure2", "verdict"] == "skipped"
     assert summary.loc["figure2", "skipped_reason"] == "reason given"
     page = (tmp_path / "REPLICATION.md").read_text()
-    assert "| asperti2019 | table1 | **match** | quick |" in page
+    assert "| asperti2019 | table1 | **3 hold** | quick |" in page
     assert "| berger2020 | figure2 | **skipped** |" in page and "reason given" in page
     assert "| inactive_count_sigma2 | 8 |" in page  # the reported cells, beside replicated
 

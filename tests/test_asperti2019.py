@@ -141,9 +141,8 @@ def fake_stats_run(run, n_latent: int, n_inactive: int, converged: bool = True, 
                                                   (9, 8, "differs")])
 def test_table1_conv_compares_with_the_dense_count(tmp_path, conv, dense, verdict):
     root = tmp_path / "runs" / "quick" / PAPER
-    for seed in (0, 1):
+    for seed in (0, 1, 2):  # 3 runs a side: the least an ordering is decided with
         fake_stats_run(root / "table1_conv" / f"seed{seed}", 16, conv, seed=seed)
-    for seed in (0, 1, 2):
         fake_stats_run(root / "table1_dense" / f"seed{seed}", 16, dense, seed=seed)
     frame = pd.read_csv(build_with_alternatives(PAPER, "table1_conv", "quick", tmp_path / "runs",
                               tmp_path / "res")).set_index("metric")
@@ -156,7 +155,7 @@ def test_table1_conv_compares_with_the_dense_count(tmp_path, conv, dense, verdic
 
 def test_variance_law_flags_a_model_whose_law_fails(tmp_path):
     root = tmp_path / "runs" / "quick" / PAPER
-    for experiment, seeds in (("table1_dense", 3), ("table1_conv", 2)):
+    for experiment, seeds in (("table1_dense", 3), ("table1_conv", 3)):
         for seed in range(seeds):
             fake_stats_run(root / experiment / f"seed{seed}", 16, 8, seed=seed)
     for dim in (2, 4, 8, 16, 32, 64):
@@ -168,8 +167,10 @@ def test_variance_law_flags_a_model_whose_law_fails(tmp_path):
     frame = pd.read_csv(build(PAPER, "variance_law", "quick", tmp_path / "runs",
                               tmp_path / "res"))
     per_model = frame[frame.metric == "variance_law_mean_abs_dev"].set_index("experiment")
-    assert per_model.loc["sparsity_dim2", "verdict"] == "differs"
-    assert per_model.loc["table1_dense", "verdict"] == "match"
+    # one run: its law is far off, but a value claim needs its seed noise to be decided
+    assert per_model.loc["sparsity_dim2", "verdict"] == "inconclusive"
+    assert "one run" in per_model.loc["sparsity_dim2", "why"]
+    assert per_model.loc["table1_dense", "verdict"] == "match"  # 3 runs
     assert len(frame[frame.metric == "variance_law"]) == 16 + 16 + 2 + 4 + 8 + 16 + 32 + 64
 
 

@@ -107,7 +107,7 @@ def test_experiment_names_give_variant_and_depth():
     assert experiment_key("ae_d1") == ("ae", 1)
 
 
-def claims_table(ae, vae, warm, converged=True, seeds=2):
+def claims_table(ae, vae, warm, converged=True, seeds=3):
     """Verdicts of the orderings on `seeds` runs per cell, each seed's errors 1 % above the
     previous one's (a small seed noise)."""
     depths = list(range(1, len(ae) + 1))

@@ -7,7 +7,6 @@ import pytest
 import yaml
 
 from vaebench.errors import UserError
-from vaebench.eval.verdict import artifact_verdict, judge
 from vaebench.spec import specs
 from vaebench.train.config import TrainConfig
 from vaebench.train.convergence import has_plateaued, plateau_ratio
@@ -103,28 +102,6 @@ def test_plateau_rule():
     assert math.isinf(plateau_ratio([1.0], 0.1))
 
 
-@pytest.mark.parametrize("args, expected", [
-    ((8, 9, "abs", 2, "quick", True), "match"),
-    ((8, 11, "abs", 2, "quick", True), "differs"),
-    ((8, 9, "abs", 2, "smoke", True), "not-comparable"),
-    ((8, 9, "abs", 2, "paper", False), "not-converged"),
-    ((None, 9, "abs", 2, "quick", True), "n/a"),
-    ((1.0, 1.4, "at_least", 0, "quick", True), "match"),
-    ((1.0, 0.9, "at_least", 0, "quick", True), "differs"),
-    ((0.0, 0.05, "at_most", 0.1, "quick", True), "match"),
-    ((True, True, "equal", 0, "quick", True), "qualitative-match"),
-])
-def test_judge(args, expected):
-    assert judge(*args) == expected
-
-
-def test_artifact_verdict_is_the_worst_row():
-    assert artifact_verdict(["match", "n/a", "differs"]) == "differs"
-    assert artifact_verdict(["match", "not-converged"]) == "not-converged"
-    assert artifact_verdict(["match", "n/a"]) == "match"
-    assert artifact_verdict(["n/a"]) == "n/a"
-
-
 def test_scale_overrides_merge_nested_options():
     assert specs.merge({"arch": {"depth": 10, "width": 512}, "lr": 1e-3},
                        {"arch": {"width": 16}}) == {"arch": {"depth": 10, "width": 16},
@@ -133,24 +110,6 @@ def test_scale_overrides_merge_nested_options():
     assert specs.merge({"likelihood_args": {"sigma": 0.1}},
                        {"likelihood_args": {"sigma": reference}})["likelihood_args"] == {
         "sigma": reference}
-
-
-def test_an_ordering_is_decided_only_beyond_two_standard_errors():
-    from vaebench.eval.verdict import ordering, row
-
-    assert ordering([1.0, 1.01], [2.0, 2.01]) == (True, True)
-    assert ordering([1.0, 1.1], [1.05, 1.15]) == (True, False)  # gap 0.05, SE 0.07
-    assert ordering([2.0, 2.01], [1.0, 1.01]) == (False, True)
-    assert ordering([1.0], [2.0]) == (True, False)  # one run a side: no noise to measure
-    common = {"compare": "equal", "scale": "quick", "source": ""}
-    assert row({}, "claim", True, [1.0], converged=True, decided=False,
-               **common)["verdict"] == "inconclusive"
-    assert row({}, "claim", True, [0.0], converged=True, decided=False,
-               **common)["verdict"] == "inconclusive"
-    assert row({}, "claim", True, [1.0], converged=False, decided=False,
-               **common)["verdict"] == "not-converged"
-    assert row({}, "claim", True, [1.0], converged=True, **common)["verdict"] == \
-        "qualitative-match"
 
 
 def test_a_papers_inconsistency_is_shown_on_the_rows_it_touches():

@@ -6,6 +6,7 @@ run directories the spec names) and returns a `Built`: the tidy reported-vs-repl
 its figure and any side tables (vaebench.artifacts.context). `build` writes them, atomically.
 """
 
+import dataclasses
 import importlib
 import pkgutil
 from functools import cache
@@ -15,8 +16,9 @@ from vaebench import atomic, plots, provenance
 from vaebench.artifacts import table_html
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
+from vaebench.eval import verdict
 from vaebench.eval.verdict import read_artifact_csv
-from vaebench.spec import alternatives, data_present, inconsistencies, specs
+from vaebench.spec import alternatives, claims, data_present, inconsistencies, specs
 
 
 @cache
@@ -63,7 +65,10 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     specs.warn_if_foreign_specs()
     out = (Path(results) / paper / f"{name}.csv" if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
-    write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
+    built = builder(BuildContext(spec, name, scale, tuple(runs), out.parent))
+    judged = verdict.finalise(built.table, claims.rows_of(spec, name), alpha_of(spec, name),
+                              claims.no_seed_noise(spec, name))
+    write_built(dataclasses.replace(built, table=judged), out)
     if alternative is not None:
         return out
     add_sensitivity(spec, name, out, results)
@@ -74,6 +79,11 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     atomic.write_json(build_file(out), {"paper": paper, "artifact": name, "scale": scale,
                                         **provenance.stamp()})
     return out
+
+
+def alpha_of(spec: dict, name: str) -> float:
+    """The artifact's α: 0.05 unless its YAML states `alpha` (with `alpha_why`)."""
+    return float(spec["artifacts"][name].get("alpha", verdict.ALPHA))
 
 
 def write_built(built: Built, out: Path) -> None:

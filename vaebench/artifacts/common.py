@@ -4,30 +4,25 @@ metric's verdict, a grid of images. Declares no BUILDERS."""
 import numpy as np
 import pandas as pd
 
-from vaebench.eval.verdict import row
+from vaebench.eval.verdict import Ordering, every, row  # noqa: F401 (every: re-exported)
 
-Outcome = bool | tuple[bool, bool]  # whether a claim holds, or (holds, decided) of an ordering
+Outcome = bool | tuple[bool, bool]  # whether a claim holds, or verdict.Ordering (holds, decided)
 
 
 def claim(keys: dict, metric: str, reported, outcome: Outcome | None, *, converged: bool,
-          scale: str, source: str) -> dict:
-    """A claim of the paper as a row, replicated whether it holds here. `outcome` is a bool, or
-    (holds, decided) from verdict.ordering / `every`: an ordering of means within the seed noise
-    is then `inconclusive`; None when the runs cannot tell (e.g. one checkpoint): no value."""
+          scale: str, source: str, not_comparable: str | None = None) -> dict:
+    """A claim of the paper as a row, replicated whether it holds here. `outcome` is a bool,
+    or a verdict.Ordering (from `ordering`, `rising`, `every`), whose test decides the row;
+    a plain (holds, decided) pair marks a builder's own undecided comparison; None when the
+    runs cannot tell (e.g. one checkpoint): no value."""
+    common = {"compare": "equal", "scale": scale, "converged": converged, "source": source,
+              "not_comparable": not_comparable}
     if outcome is None:
-        return row(keys, metric, reported, [], compare="equal", scale=scale,
-                   converged=converged, source=source)
+        return row(keys, metric, reported, [], **common)
+    if isinstance(outcome, Ordering):
+        return row(keys, metric, reported, [float(outcome[0])], test=outcome.test, **common)
     holds, decided = outcome if isinstance(outcome, tuple) else (outcome, True)
-    return row(keys, metric, reported, [float(holds)], compare="equal", scale=scale,
-               converged=converged, source=source, decided=decided)
-
-
-def every(outcomes: list[tuple[bool, bool]]) -> tuple[bool, bool]:
-    """(every ordering holds, decided): decided when each holds beyond the seed noise, or one at
-    least fails beyond it."""
-    holds = all(h for h, _ in outcomes)
-    decided = all(d for _, d in outcomes) if holds else any(d and not h for h, d in outcomes)
-    return holds, decided
+    return row(keys, metric, reported, [float(holds)], decided=decided, **common)
 
 
 def verdict_of(frame: pd.DataFrame, metric: str) -> str:

@@ -13,7 +13,7 @@ import yaml
 from vaebench import atomic
 from vaebench.errors import UserError
 from vaebench.eval.verdict import read_artifact_csv
-from vaebench.record import dag_runs, replication_md
+from vaebench.record import claims_page, dag_runs, replication_md
 from vaebench.record.summary import COLUMNS, artifact_row, skipped_row
 from vaebench.spec import specs
 
@@ -78,6 +78,8 @@ def render(out: Path, summary: pd.DataFrame, scale: str) -> str:
     built = summary[summary.verdict != "skipped"]
     for paper, rows in built.groupby("paper", sort=False):
         lines += ["", f"## {paper}"]
+        lines += claims_page.section(out, paper)
+        lines += ["", f"### Artifacts of {paper}"]
         lines += paper_section(out, rows, stale)
     return "\n".join(lines) + "\n"
 
@@ -95,27 +97,30 @@ def paper_section(out: Path, rows: pd.DataFrame, stale: dict[str, str]) -> list[
 
 
 def status_table(out: Path) -> str:
-    """The README's table: per paper, artifacts with real verdicts / all, the rows per verdict."""
+    """The README's table, led by claims: per paper the claims listed, tested, decided (hold,
+    fail, inconclusive), undecided, not recorded; rows beyond the paper apart; then the
+    artifacts recorded and the jobs' time."""
     scale = out.name
-    header = ["paper", "artifacts recorded", "with real verdicts", *SHOWN_VERDICTS,
-              "job time (min)", "CPU time (core-min)"]
+    header = ["paper", "claims listed", "tested", "hold", "fail", "inconclusive", "undecided",
+              "not recorded", "rows beyond the paper", "artifacts recorded", "job time (min)",
+              "CPU time (core-min)"]
     lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     for paper in specs.specified_papers():
         names = list(specs.load_spec(paper)["artifacts"])
-        frames = [read_artifact_csv(out / paper / f"{name}.csv") for name in names
-                  if (out / paper / f"{name}.csv").exists()]
-        verdicts = pd.concat([f["verdict"] for f in frames]) if frames else pd.Series([], dtype=str)
-        real = sum(f["verdict"].isin(REAL_VERDICTS).any() for f in frames)
-        counts = [str(int((verdicts == v).sum())) for v in SHOWN_VERDICTS]
+        present = sum((out / paper / f"{name}.csv").exists() for name in names)
+        n = claims_page.counts(claims_page.claim_table(out, paper))
+        beyond = sum(claims_page.beyond_the_paper(out, paper).values())
         minutes = paper_job_seconds(out, paper) / 60
         cpu = paper_job_seconds(out, paper, "cpu_s")
         cpu_text = f"{cpu / 60:.0f}" if cpu is not None else "not recorded"
-        lines.append(f"| [{paper}](record/{scale}/REPLICATION.md#{paper}) | {len(frames)} / "
-                     f"{len(names)} | {real} / {len(names)} | " + " | ".join(counts)
-                     + f" | {minutes:.0f} | {cpu_text} |")
+        cells = [n[k] for k in ("listed", "tested", "holds", "fails", "inconclusive",
+                                "undecided", "not recorded")]
+        lines.append(f"| [{paper}](record/{scale}/REPLICATION.md#{paper}) | "
+                     + " | ".join(str(c) for c in cells)
+                     + f" | {beyond} | {present} / {len(names)} | {minutes:.0f} | {cpu_text} |")
     papers = specs.specified_papers()
     wall, cpu = job_seconds(out, papers), job_seconds(out, papers, "cpu_s")
-    lines.append("| all, each job once | | | " + " | ".join([""] * len(SHOWN_VERDICTS))
+    lines.append("| all, each job once | | | | | | | | | "
                  + f" | {wall / 60:.0f} | "
                  + (f"{cpu / 60:.0f}" if cpu is not None else "not recorded") + " |")
     measured = dag_runs.lines(out) + ([dag_runs.estimate(out, cpu)] if cpu is not None else [])

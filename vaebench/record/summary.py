@@ -19,7 +19,7 @@ def artifact_row(paper: str, name: str, csv: Path) -> dict:
     frame = read_artifact_csv(csv)
     verdicts = frame["verdict"]
     return {"paper": paper, "artifact": name, "kind": art["kind"],
-            "verdict": artifact_verdict(verdicts), "scale": frame["scale"].iloc[0],
+            "verdict": artifact_verdict(frame), "scale": frame["scale"].iloc[0],
             "n_rows": len(frame),
             "n_match": int(verdicts.isin(["match", "qualitative-match"]).sum()),
             "n_differs": int((verdicts == "differs").sum()),

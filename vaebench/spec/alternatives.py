@@ -93,22 +93,39 @@ def with_sensitivity(frame: pd.DataFrame, under: dict[str, pd.DataFrame]) -> pd.
             continue
         changed = []
         for name, other in under.items():
-            there = _verdict_there(line, other, keys, by_run)
-            if there != line["verdict"]:
-                changed.append(f"{name} (there: {there or 'no such row'})")
+            there = _row_there(line, other, keys, by_run)
+            verdict = None if there is None else there["verdict"]
+            if verdict != line["verdict"]:
+                changed.append(f"{name} (there: {verdict or 'no such row'})")
+            elif _opposite_sides(line, there):
+                changed.append(f"{name} (there: {verdict} too, but on the other side of the "
+                               f"paper's number: the tolerance accepts both)")
         column.append("robust" if not changed else "depends on " + "; ".join(changed))
     return frame.assign(sensitivity=column)
 
 
-def _verdict_there(line: pd.Series, other: pd.DataFrame, keys: list[str],
-                   by_run: list[str] | None) -> str | None:
-    """The verdict of `line`'s row in `other`: by all its keys, else by experiment and metric
-    when exactly one row there has them (None: no such row)."""
+def _opposite_sides(line: pd.Series, there: pd.Series) -> bool:
+    """Whether a value row and its twin under an alternative both match while lying on
+    opposite sides of the paper's number: then the match is the tolerance's, not the data's."""
+    if line["verdict"] != "match" or line.get("compare") == "equal":
+        return False
+    try:
+        here = float(line["replicated"]) - float(line["reported"])
+        other = float(there["replicated"]) - float(there["reported"])
+    except (TypeError, ValueError):
+        return False
+    return here * other < 0
+
+
+def _row_there(line: pd.Series, other: pd.DataFrame, keys: list[str],
+               by_run: list[str] | None) -> pd.Series | None:
+    """`line`'s row in `other`: by all its keys, else by experiment and metric when exactly
+    one row there has them (None: no such row)."""
     for columns in (keys, by_run):
         if columns is None:
             continue
         wanted = _key(line, columns)
-        found = [row["verdict"] for _, row in other.iterrows() if _key(row, columns) == wanted]
+        found = [row for _, row in other.iterrows() if _key(row, columns) == wanted]
         if len(found) == 1 or (found and columns is keys):
             return found[0]
     return None

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from vaebench.errors import UserError
-from vaebench.spec import baselines, inconsistencies
+from vaebench.spec import baselines, claims, inconsistencies
 from vaebench.train.config import TrainConfig
 
 SCALES = ("smoke", "quick", "paper")
@@ -127,6 +127,7 @@ def validate_spec(spec, path) -> None:
             fail(f"alternative '{alternative}' needs set: {{<training option>: <value>}} or "
                  f"scales: {{<scale>: {{...}}}}")
     inconsistencies.validate(spec, path)
+    claims.validate(spec, fail)
     baselines.validate(spec, fail)
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):

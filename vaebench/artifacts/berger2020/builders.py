@@ -25,7 +25,7 @@ from vaebench.artifacts.berger2020 import evaluation, hypersphere
 from vaebench.artifacts.common import every, image_grid
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
-from vaebench.eval.verdict import artifact_verdict, ordering, row
+from vaebench.eval.verdict import artifact_verdict, decide, ordering, row
 from vaebench.train import runs as run_files
 
 
@@ -112,13 +112,14 @@ def _best(values: dict[str, list[float]], best: str, lower_is_better: bool) -> t
 
 
 def not_comparable(cell: dict, reason: str | None) -> dict:
-    """A row the paper's number cannot judge: verdict not-comparable with the reason in its
-    source; the reported and replicated values stay, so a reader sees both. A row without a
-    paper number stays n/a, and no reason leaves the row as it is."""
-    if not reason or cell["verdict"] == "n/a":
+    """A row the paper's number cannot judge: its reason becomes an input of the verdict
+    (verdict.decide), so it reads not-comparable; the reported and replicated values stay, so
+    a reader sees both. A row without a paper number stays n/a; no reason changes nothing."""
+    if not reason:
         return cell
-    source = f"{cell['source']}; " if cell["source"] else ""
-    return {**cell, "verdict": "not-comparable", "source": f"{source}not comparable: {reason}"}
+    marked = {**cell, "not_comparable": reason}
+    marked["verdict"], marked["why"] = decide(marked)
+    return marked
 
 
 def _title(frame: pd.DataFrame, text: str) -> str:

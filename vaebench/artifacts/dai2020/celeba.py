@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 
 from vaebench import plots
-from vaebench.artifacts.common import claim, every
+from vaebench.artifacts.common import claim
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
-from vaebench.eval.verdict import ordering, row
+from vaebench.eval.verdict import rising, row
 from vaebench.train import runs as run_files
 from vaebench.train.latent_stats import posterior_moments
 
@@ -69,16 +69,15 @@ def histogram_frame(histograms: dict) -> pd.DataFrame:
                                                      strict=True)])
 
 
-def increases(table: pd.DataFrame, column: str) -> tuple[bool, bool]:
-    """(strictly increasing along the depths, decided), as the caption reads ("as depth
-    increases"): each deeper net's mean above the shallower one's, each step beyond the seed
-    noise (verdict.ordering); one seed per depth cannot decide."""
+def increases(table: pd.DataFrame, column: str):
+    """Rising with depth, as the caption reads ("as depth increases"): a trend over the
+    depths, tested on the slope of every run's value on its depth (verdict.rising), not a
+    chain of pairwise gaps; None with a single depth."""
     depths = sorted(table.layers_per_scale.unique())
     per_depth = [table.loc[table.layers_per_scale == depth, column].tolist() for depth in depths]
     if len(per_depth) < 2:
-        return False, False
-    return every([ordering(shallower, deeper)
-                  for shallower, deeper in zip(per_depth, per_depth[1:], strict=False)])
+        return None
+    return rising([float(depth) for depth in depths], per_depth)
 
 
 def claim_rows(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:

@@ -1,0 +1,150 @@
+"""The statistics behind a verdict, in one place: Welch's test of an ordering, a trend's slope,
+the confidence interval of a mean, the runs a test needs for 80 % power, Holm's adjustment.
+
+Pure functions of per-run values; `verdict` turns their results into words.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05  # unless an artifact's YAML states another, with its reason
+MIN_RUNS = 3  # runs a side below which no ordering is decided, whatever its p-value
+POWER = 0.8  # what seeds_needed plans for
+MAX_SEEDS = 1000  # beyond this an effect counts as "flat within noise": no run will decide it
+FLAT_EFFECT = 0.2  # |standardised effect| below Cohen's "small" reads as flat within noise
+
+
+@dataclass(frozen=True)
+class Test:
+    """One ordering's or trend's test. `p_value` is one-sided for the paper's direction,
+    `p_reverse` for the opposite one; `effect` > 0 is the paper's direction."""
+    p_value: float
+    p_reverse: float
+    effect: float  # difference of means (ordering) or slope per level (trend)
+    effect_std: float  # standardised: Cohen's d, or the slope over its standard error per run
+    n_per_side: str  # e.g. "3/3", or "3x4" for a trend (runs x levels)
+    seeds_needed: int | None  # runs per side (per level) for 80 % power at this effect
+    kind: str = "welch"
+
+    @property
+    def direction(self) -> str:
+        if self.seeds_needed is None and not self.decided_either:
+            return "flat within noise"
+        return "as in the paper" if self.effect > 0 else "opposite"
+
+    @property
+    def decided_either(self) -> bool:
+        return min(self.p_value, self.p_reverse) < ALPHA
+
+
+def welch(lower: list[float], higher: list[float]) -> Test:
+    """One-sided Welch t-test of mean(lower) < mean(higher) (the paper's direction), with
+    Welch–Satterthwaite degrees of freedom. Needs two runs a side for a p-value (nan below).
+    Zero spread on both sides: the difference is what every run gave, p 0 (or 1, or .5)."""
+    low, high = np.asarray(lower, float), np.asarray(higher, float)
+    effect = float(high.mean() - low.mean()) if len(low) and len(high) else math.nan
+    sides = f"{len(low)}/{len(high)}"
+    if len(low) < 2 or len(high) < 2:
+        return Test(math.nan, math.nan, effect, math.nan, sides, None)
+    var_low, var_high = low.var(ddof=1), high.var(ddof=1)
+    se2 = var_low / len(low) + var_high / len(high)
+    pooled_sd = math.sqrt((var_low + var_high) / 2)
+    if se2 == 0:
+        p = 0.0 if effect > 0 else (1.0 if effect < 0 else 0.5)
+        return Test(p, 1 - p if effect else 0.5, effect, math.copysign(math.inf, effect)
+                    if effect else 0.0, sides, MIN_RUNS if effect else None)
+    df = se2 ** 2 / ((var_low / len(low)) ** 2 / (len(low) - 1)
+                     + (var_high / len(high)) ** 2 / (len(high) - 1))
+    t = effect / math.sqrt(se2)
+    d = effect / pooled_sd if pooled_sd > 0 else math.copysign(math.inf, effect)
+    return Test(float(stats.t.sf(t, df)), float(stats.t.cdf(t, df)), effect, float(d), sides,
+                seeds_for_power(d))
+
+
+def seeds_for_power(d: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
+    """Runs a side at which a one-sided two-sample t-test at `alpha` detects a standardised
+    effect |d| with `power` (noncentral t, equal sides); None past MAX_SEEDS or for |d| below
+    FLAT_EFFECT: flat within noise."""
+    d = abs(d)
+    if not math.isfinite(d):
+        return MIN_RUNS if d > 0 else None
+    if d < FLAT_EFFECT:
+        return None
+    for n in range(MIN_RUNS, MAX_SEEDS + 1):
+        df = 2 * n - 2
+        critical = stats.t.ppf(1 - alpha, df)
+        if stats.nct.sf(critical, df, d * math.sqrt(n / 2)) >= power:
+            return n
+    return None
+
+
+def trend(levels: list[float], values: list[list[float]]) -> Test:
+    """A trend over more than two groups: the least-squares slope of every run's value on its
+    group's level (e.g. depth), tested one-sided for a positive slope (the paper's direction;
+    pass negated values for a falling trend), with n - 2 degrees of freedom. `seeds_needed`
+    is the runs per level at which the slope's test would reach 80 % power."""
+    x = np.concatenate([[level] * len(v) for level, v in zip(levels, values, strict=True)])
+    y = np.concatenate([np.asarray(v, float) for v in values])
+    per_level = min(len(v) for v in values)
+    sides = f"{per_level}x{len(levels)}"
+    if len(y) < 3 or np.ptp(x) == 0:
+        return Test(math.nan, math.nan, math.nan, math.nan, sides, None, "slope")
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (intercept + slope * x)
+    sxx = float(((x - x.mean()) ** 2).sum())
+    s2 = float(residual @ residual) / (len(y) - 2)
+    if s2 == 0:
+        p = 0.0 if slope > 0 else (1.0 if slope < 0 else 0.5)
+        return Test(p, 1 - p if slope else 0.5, float(slope), math.copysign(math.inf, slope),
+                    sides, MIN_RUNS if slope else None, "slope")
+    t = slope / math.sqrt(s2 / sxx)
+    # the slope's t grows with the square root of the runs: at k runs per level instead of
+    # per_level, t scales by sqrt(k / per_level); the smallest k giving 80 % power
+    df = len(y) - 2
+    return Test(float(stats.t.sf(t, df)), float(stats.t.cdf(t, df)), float(slope),
+                float(t / math.sqrt(len(y))), sides,
+                _runs_for_slope(float(t), per_level, len(levels)), "slope")
+
+
+def _runs_for_slope(t: float, per_level: int, n_levels: int) -> int | None:
+    if abs(t) / math.sqrt(per_level * n_levels) < FLAT_EFFECT / 2:
+        return None
+    for k in range(MIN_RUNS, MAX_SEEDS + 1):
+        df = k * n_levels - 2
+        shift = abs(t) * math.sqrt(k / per_level)
+        if stats.nct.sf(stats.t.ppf(1 - ALPHA, df), df, shift) >= POWER:
+            return k
+    return None
+
+
+def mean_interval(values: list[float], alpha: float = ALPHA) -> tuple[float, float]:
+    """The two-sided 1 - alpha t interval of the mean; (nan, nan) with fewer than 2 values."""
+    v = np.asarray(values, float)
+    if len(v) < 2:
+        return math.nan, math.nan
+    half = stats.t.ppf(1 - alpha / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return float(v.mean() - half), float(v.mean() + half)
+
+
+def interval_from_summary(mean: float, std: float, n: int, alpha: float = ALPHA
+                          ) -> tuple[float, float]:
+    """`mean_interval` from a mean, its runs' standard deviation and their number (as an
+    artifact CSV keeps them)."""
+    if not n or n < 2 or not math.isfinite(std):
+        return math.nan, math.nan
+    half = stats.t.ppf(1 - alpha / 2, n - 1) * std / math.sqrt(n)
+    return mean - half, mean + half
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's step-down adjustment (family-wise error at the stated α within one artifact);
+    nan stays nan and is not counted in the family."""
+    order = sorted((p, i) for i, p in enumerate(p_values) if math.isfinite(p))
+    adjusted, running = [math.nan] * len(p_values), 0.0
+    for rank, (p, i) in enumerate(order):
+        running = max(running, min(1.0, (len(order) - rank) * p))
+        adjusted[i] = running
+    return adjusted
