@@ -66,7 +66,7 @@ def test_record_copies_the_artifact_with_its_provenance(built_figure4, tmp_path)
     assert (out / "asperti2020" / "figure4.csv").read_bytes() == (
         built_figure4 / "asperti2020" / "figure4.csv").read_bytes()
     summary = (out / "summary.csv").read_text()
-    assert "asperti2020,figure4,figure,not-comparable" in summary
+    assert "asperti2020,figure4,figure,1 undecided" in summary  # smoke: nothing decided
     assert "not recorded yet" in summary  # every other artifact is listed, with its reason
     assert "### asperti2020/figure4" in (out / "REPLICATION.md").read_text()
 

@@ -205,7 +205,14 @@ def cmd_record(args) -> None:
         pages.write_index(out)
         print(f"recorded the DAG run of {dag_run['papers']} ({dag_run['jobs']} jobs, "
               f"{dag_run['span_s'] / 3600:.2f} h) into {out / dag_runs.FILE}")
-    if (args.dag_run or args.bench) and not args.artifacts:
+    if args.rejudge:
+        from vaebench.record.rejudge import rejudge_record
+
+        changed = rejudge_record(out)
+        pages.write_index(out)
+        print(f"re-judged {out} under the current verdict rules; verdicts changed in "
+              f"{len(changed)} artifacts: {', '.join(changed) or 'none'}")
+    if (args.dag_run or args.bench or args.rejudge) and not args.artifacts:
         return
     names = record(args.scale, args.results, args.record, args.artifacts)
     print(f"recorded {len(names)} artifacts into {Path(args.record) / args.scale}: "
@@ -413,6 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--scale", default="quick", help="the record to fill: quick | paper")
     rec.add_argument("--results", default="results", help="where the run wrote (default results)")
     rec.add_argument("--record", default="record", help="the record's root (default record)")
+    rec.add_argument("--rejudge", action="store_true",
+                     help="re-judge the record's CSVs under the current verdict rules from the "
+                          "statistics they keep (means, spreads, runs), without their runs; "
+                          "orderings recorded without their test read inconclusive until rebuilt")
     rec.add_argument("--dag-run", metavar="SPAN_CSV",
                      help="also (without artifacts named: only) record a run of the DAG from "
                           "nothing: the results/perf/rules_span.csv that `snakemake --cores 1 -f "

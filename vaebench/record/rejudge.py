@@ -30,13 +30,36 @@ def rejudged(frame: pd.DataFrame, spec: dict, name: str) -> pd.DataFrame:
         frame["not_comparable"] = [_recorded_reason(source) if v == "not-comparable" else ""
                                    for v, source in zip(frame.verdict, frame.source, strict=True)]
     mapping = claims.rows_of(spec, name)
-    if old_format:
+    if old_format and "direction" not in frame.columns:
+        frame["direction"] = ""
+    if old_format and not claims.no_seed_noise(spec, name):  # exact computations need no test
         kinds = {c["id"]: c["kind"] for c in claims.register(spec)}
         untested = [cmp == "equal" and kinds.get(mapping.get(m, mapping.get("*"))) in TESTED_KINDS
                     for cmp, m in zip(frame["compare"], frame.metric, strict=True)]
         frame["undecided_why"] = [BEFORE_TESTS if u else "" for u in untested]
+        # the observed direction is kept even so: the row's replicated value says whether
+        # the means fell the paper's way
+        frame["direction"] = [_direction(line) if u else ""
+                              for u, (_, line) in zip(untested, frame.iterrows(), strict=True)]
     alpha = float(spec["artifacts"][name].get("alpha", verdict.ALPHA))
     return verdict.finalise(frame, mapping, alpha, claims.no_seed_noise(spec, name))
+
+
+def _direction(line: pd.Series) -> str:
+    try:
+        replicated, reported = float(line["replicated"]), _truth(line["reported"])
+    except (TypeError, ValueError):
+        return ""
+    if replicated != replicated:  # nan: nothing observed
+        return ""
+    same = replicated == reported
+    return "as in the paper" if same else "opposite"
+
+
+def _truth(value) -> float:
+    if isinstance(value, str):
+        return float(value.strip().lower() in ("true", "1", "1.0"))
+    return float(value)
 
 
 def _recorded_reason(source) -> str:

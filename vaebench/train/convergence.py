@@ -66,3 +66,19 @@ def rule_text(window: float, rtol: float) -> str:
     return (f"least-squares fall over the last {window:.0%} of epochs (at least "
             f"{MIN_WINDOW_POINTS}) < {rtol} of the total improvement, or within "
             f"{NOISE_STANDARD_ERRORS:g} standard errors of zero")
+
+
+GAMMA_BAND = 0.1  # a learned γ² within 10 % of the mse it must equal at a stationary point
+
+
+def gamma_ratio(nll: float, sigma: float, dims: int) -> float:
+    """mse / γ² implied by an epoch's mean NLL per image (summed over `dims` dimensions) under
+    N(x̂, γ² I): 1 at a stationary point of a learned scalar γ, where γ² equals the
+    reconstruction mse (Dai & Wipf's Eq. 9). Far from 1, the loss can plateau while γ is still
+    on its way (Adam moves log γ by about the learning rate per step)."""
+    mse = 2 * sigma ** 2 * (nll / dims - 0.5 * math.log(2 * math.pi) - math.log(sigma))
+    return mse / sigma ** 2
+
+
+def gamma_rule_text(band: float = GAMMA_BAND) -> str:
+    return f"a learned gamma^2 within {band:.0%} of the mse (Dai & Wipf's Eq. 9)"

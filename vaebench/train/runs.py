@@ -7,13 +7,16 @@ run trained.
 """
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
 import torch
 import yaml
 
+from vaebench.data.datasets import data_shape
 from vaebench.errors import UserError
+from vaebench.train import convergence
 from vaebench.train.convergence import count_rule_text, count_settled, has_plateaued, rule_text
 from vaebench.train.latent_stats import inactive_per_epoch, read_trajectory
 
@@ -192,3 +195,15 @@ def by_experiment(runs: list[Path]) -> dict[str, list[Path]]:
     for run in runs:
         groups.setdefault(Path(run).parent.name, []).append(Path(run))
     return groups
+
+
+def gamma_stationary(run: Path, band: float = convergence.GAMMA_BAND) -> tuple[bool, float]:
+    """(whether a learned scalar γ ended at its stationary value, its last epoch's mse / γ²);
+    (True, nan) for a run whose γ is not learned (computed, fixed or per pixel)."""
+    cfg = config(run)
+    if cfg.likelihood != "gaussian_learned":
+        return True, math.nan
+    dims = math.prod(data_shape(cfg.dataset, cfg.dataset_args or None))
+    last = metrics(run).iloc[-1]
+    ratio = convergence.gamma_ratio(float(last["nll"]), float(last["sigma"]), dims)
+    return abs(ratio - 1) <= band, ratio

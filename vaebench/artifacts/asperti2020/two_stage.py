@@ -19,6 +19,7 @@ from vaebench.eval.two_stage import EvalOptions, evaluate
 from vaebench.eval.verdict import ordering, redecide, row
 from vaebench.spec import specs
 from vaebench.train import runs as run_files
+from vaebench.train.convergence import GAMMA_BAND
 
 FIDS = ["REC", "GEN-1", "GEN-2"]
 FIDS_INF = [f"{name}_inf" for name in FIDS]  # FID extrapolated to infinite N (fit: _runs.csv)
@@ -116,11 +117,15 @@ def evaluate_variants(ctx: BuildContext) -> pd.DataFrame:
         for seed in specs.seeds(ctx.spec, parts["stage1"], ctx.scale):
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             metrics = evaluate(stage1, stage2, reference, options, inception, device)
-            converged = both_converged(stage1, stage2)
+            band = float(art.get("gamma_band", GAMMA_BAND))
+            (gamma1_ok, ratio1), (gamma2_ok, ratio2) = (
+                run_files.gamma_stationary(stage, band) for stage in (stage1, stage2))
             rows.append({"variant": variant, "seed": seed, **metrics,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
                          "epochs_stage2": run_files.done(stage2)["epochs"],
-                         "converged": converged})
+                         "mse_over_gamma2_stage1": ratio1, "mse_over_gamma2_stage2": ratio2,
+                         "loss_plateaued": both_converged(stage1, stage2),
+                         "converged": both_converged(stage1, stage2) and gamma1_ok and gamma2_ok})
     return pd.DataFrame(rows)
 
 
