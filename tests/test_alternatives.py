@@ -45,6 +45,21 @@ def test_a_row_keyed_by_a_replicated_value_is_found_by_its_experiment():
         "depends on latent_dim_1 (there: no such row)")
 
 
+def test_a_match_on_both_sides_of_the_papers_number_depends_on_the_choice():
+    """A tolerance that accepts the protocol below the paper's number and its alternative above
+    it decides nothing: the row says the claim depends on that choice."""
+    def valued(values):
+        return pd.DataFrame([row({"k": 1}, "count", 8, values, tolerance=2, scale="quick",
+                                 converged=True)])
+
+    below, above, same_side = valued([7.0, 7.0, 7.0]), valued([9.0, 9.0, 9.0]), valued([7.5] * 3)
+    assert below.verdict[0] == above.verdict[0] == "match"
+    marked = alternatives.with_sensitivity(below, {"init_b": above})
+    assert marked.sensitivity[0].startswith("depends on init_b (there: match too, but on the "
+                                            "other side of the paper's number")
+    assert alternatives.with_sensitivity(below, {"init_b": same_side}).sensitivity[0] == "robust"
+
+
 def test_an_alternative_retrains_only_what_it_changes():
     spec = specs.load_spec("asperti2019")
     run = specs.run_config(spec, "table1_conv", "quick", 0, alternative="conv_3x_steps")
