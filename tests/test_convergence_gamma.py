@@ -30,3 +30,11 @@ def test_a_learned_gamma_far_from_the_mse_is_not_stationary(tmp_path):
     train(computed, tmp_path / "computed", progress=False)
     assert run_files.gamma_stationary(tmp_path / "computed") == (True, pytest.approx(math.nan,
                                                                                       nan_ok=True))
+
+
+def test_the_band_is_on_gamma_itself():
+    from vaebench.train.convergence import gamma_stationary
+
+    assert gamma_stationary(1 / 1.09 ** 2) and gamma_stationary(1 / 0.91 ** 2)  # 9 % off
+    assert not gamma_stationary(1 / 1.11 ** 2) and not gamma_stationary(1 / 0.89 ** 2)
+    assert not gamma_stationary(-0.1)

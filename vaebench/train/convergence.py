@@ -68,7 +68,9 @@ def rule_text(window: float, rtol: float) -> str:
             f"{NOISE_STANDARD_ERRORS:g} standard errors of zero")
 
 
-GAMMA_BAND = 0.1  # a learned γ² within 10 % of the mse it must equal at a stationary point
+# a learned γ within 10 % of √mse, the value it must equal at a stationary point (in γ's own
+# unit, as a reader compares γ with √mse; 10 % on γ is mse / γ² in [0.83, 1.23])
+GAMMA_BAND = 0.1
 
 
 def gamma_ratio(nll: float, sigma: float, dims: int) -> float:
@@ -80,5 +82,10 @@ def gamma_ratio(nll: float, sigma: float, dims: int) -> float:
     return mse / sigma ** 2
 
 
+def gamma_stationary(ratio: float, band: float = GAMMA_BAND) -> bool:
+    """Whether γ (given mse / γ²) is within `band` of √mse, its stationary value."""
+    return ratio > 0 and abs(1 / math.sqrt(ratio) - 1) <= band
+
+
 def gamma_rule_text(band: float = GAMMA_BAND) -> str:
-    return f"a learned gamma^2 within {band:.0%} of the mse (Dai & Wipf's Eq. 9)"
+    return f"a learned gamma within {band:.0%} of sqrt(mse) (Dai & Wipf's Eq. 9)"

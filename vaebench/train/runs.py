@@ -198,7 +198,8 @@ def by_experiment(runs: list[Path]) -> dict[str, list[Path]]:
 
 
 def gamma_stationary(run: Path, band: float = convergence.GAMMA_BAND) -> tuple[bool, float]:
-    """(whether a learned scalar γ ended at its stationary value, its last epoch's mse / γ²);
+    """(whether a learned scalar γ ended within `band` of its stationary value √mse, its last
+    epoch's mse / γ²);
     (True, nan) for a run whose γ is not learned (computed, fixed or per pixel)."""
     cfg = config(run)
     if cfg.likelihood != "gaussian_learned":
@@ -206,4 +207,4 @@ def gamma_stationary(run: Path, band: float = convergence.GAMMA_BAND) -> tuple[b
     dims = math.prod(data_shape(cfg.dataset, cfg.dataset_args or None))
     last = metrics(run).iloc[-1]
     ratio = convergence.gamma_ratio(float(last["nll"]), float(last["sigma"]), dims)
-    return abs(ratio - 1) <= band, ratio
+    return convergence.gamma_stationary(ratio, band), ratio
