@@ -21,6 +21,7 @@ STACKABLE_MODELS = ("resnet_mlp", "dense_vae", "dai_fc")
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
                      "keep_checkpoints_every": None,
                      "precision": "fp32", "channels_last": False, "compile": False,
+                     "tf32": False,
                      "l2_reg": {}, "max_epochs": None, "init": "torch"}
 
 
@@ -68,6 +69,9 @@ class TrainConfig:
     precision: str = "fp32"  # fp32 | bf16 (autocast of the network; the loss stays fp32)
     channels_last: bool = False  # conv nets on a GPU: NHWC weights and inputs
     compile: bool = False  # torch.compile the encoder and decoder
+    # CUDA: TF32 matrix products and convolutions (faster, ~1e-3 relative rounding); off: fp32
+    # comparable bit for bit. Recorded in done.json (backends) with cuDNN autotuning.
+    tf32: bool = False
     # the workflow trains this experiment's seeds as one vectorised model in one job
     # (vaebench.train.stacked), each seed writing its own run directory as a separate run would
     stack_seeds: bool = False
@@ -144,6 +148,7 @@ class TrainConfig:
             (self.converge_rtol > 0, "converge_rtol must be > 0"),
             (self.init in ("torch", "keras_glorot"),
              f"init must be torch or keras_glorot, got '{self.init}'"),
+            (isinstance(self.tf32, bool), f"tf32 must be true or false, got {self.tf32!r}"),
             (self.precision in ("fp32", "bf16"),
              f"precision must be fp32 or bf16, got '{self.precision}'"),
             (not self.stack_seeds or self.model in STACKABLE_MODELS,

@@ -45,12 +45,31 @@ def resolve_device(name: str | None = None) -> torch.device:
     return device_policy.resolve(name)
 
 
+def training_device(cfg: TrainConfig) -> torch.device:
+    """The device a training run resolves to, with the CUDA backends set for it (cuDNN
+    autotuning; TF32 as `cfg.tf32` says): what train, stacked training and the preflight call."""
+    device = resolve_device(cfg.device)
+    precision.apply_backends(cfg, device)
+    return device
+
+
+def to_device(tensor: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """A host tensor onto the run's device. On CUDA through pinned memory and without blocking
+    the host (the copy is ordered before any kernel that reads it on the same stream); elsewhere
+    an ordinary `.to` (a no-op on the CPU)."""
+    if device.type == "cuda" and tensor.device.type == "cpu":
+        return tensor.pin_memory().to(device, non_blocking=True)
+    return tensor.to(device)
+
+
 class ImageBatches:
     """A fixed uint8 image set on the device, reshuffled by index every epoch."""
 
-    def __init__(self, cfg: TrainConfig, device: torch.device):
-        images, labels = data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
-                                   cfg.standin_size)
+    def __init__(self, cfg: TrainConfig, device: torch.device,
+                 loaded: tuple[torch.Tensor, torch.Tensor] | None = None):
+        """`loaded`: the split's (images, labels) as data.load returns them, read already."""
+        images, labels = loaded or data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
+                                             cfg.standin_size)
         self.eval_data = images[:cfg.train_subset].to(device)  # [:None] keeps all
         self.labels = labels[:cfg.train_subset]
         self.batch_size, self.device = cfg.batch_size, device
@@ -59,10 +78,10 @@ class ImageBatches:
         """The first image of each class (float, on the device) and the classes."""
         classes = self.labels.unique()
         index = torch.stack([(self.labels == c).nonzero()[0, 0] for c in classes])
-        return data.to_float(self.eval_data[index.to(self.device)]), classes
+        return data.to_float(self.eval_data[to_device(index, self.device)]), classes
 
     def epoch(self, generator: torch.Generator):
-        order = torch.randperm(len(self.eval_data), generator=generator).to(self.device)
+        order = to_device(torch.randperm(len(self.eval_data), generator=generator), self.device)
         for index in order.split(self.batch_size):
             yield data.to_float(self.eval_data[index])
 
@@ -85,7 +104,7 @@ class SampledBatches:
         2-D ResNet). Checkpoints fall between epochs, so a resumed run draws the same points."""
         steps, size = self.cfg.steps_per_epoch, self.cfg.batch_size
         points = data.sample(self.cfg.dataset, steps * size, generator, self.cfg.dataset_args)
-        yield from points.to(self.device).split(size)
+        yield from to_device(points, self.device).split(size)
 
 
 def make_batches(cfg: TrainConfig, device: torch.device):
@@ -132,10 +151,25 @@ class Run:
             "metrics": self.metrics, "trajectory": [t.cpu() for t in self.trajectory],
             "probe": [t.cpu() for t in self.probe],
             "config": self.cfg.to_dict(),
-            "rng_cpu": torch.get_rng_state() if self.noise is None else self.noise.get_state(),
-            "rng_cuda": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else None,
+            "rng_cpu": (self.noise.get_state() if self.noise_on("cpu")
+                        else torch.get_rng_state()),
+            "rng_cuda": self.cuda_rng_states(),
             "rng_shuffle": self.shuffle.get_state(),
         }
+
+    def noise_on(self, kind: str) -> bool:
+        """Whether this run draws its noise from a generator of its own on this device kind."""
+        return self.noise is not None and self.noise.device.type == kind
+
+    def cuda_rng_states(self) -> list[torch.Tensor] | None:
+        """Every GPU's generator state; a stacked run's noise generator (drawing on its GPU)
+        stands for that GPU's, the state its separate run would have left there."""
+        if self.device.type != "cuda":
+            return None
+        states = torch.cuda.get_rng_state_all()
+        if self.noise_on("cuda"):
+            states[self.noise.device.index or 0] = self.noise.get_state()
+        return states
 
     def load_state(self, state: dict) -> None:
         self.model.load_state_dict(state["model"])
@@ -144,12 +178,14 @@ class Run:
         self.epoch, self.metrics = state["epoch"], state["metrics"]
         self.trajectory = [t.to(self.device) for t in state["trajectory"]]
         self.probe = [t.to(self.device) for t in state["probe"]]
-        if self.noise is None:
-            torch.set_rng_state(cpu_rng(state["rng_cpu"]))
-        else:
+        if self.noise_on("cpu"):
             self.noise.set_state(cpu_rng(state["rng_cpu"]))
+        else:
+            torch.set_rng_state(cpu_rng(state["rng_cpu"]))
         if state["rng_cuda"] is not None and self.device.type == "cuda":
             restore_cuda_rng(state["rng_cuda"])
+            if self.noise_on("cuda"):
+                self.noise.set_state(cpu_rng(state["rng_cuda"][self.noise.device.index or 0]))
         self.shuffle.set_state(cpu_rng(state["rng_shuffle"]))
 
 
@@ -198,8 +234,26 @@ def lr_at(cfg: TrainConfig, epoch: int) -> float:
     return cfg.lr * cfg.lr_decay_factor ** (epoch // cfg.lr_decay_every)
 
 
+def train_step(run: Run, x: torch.Tensor, kl_weight: float):
+    """One optimiser step on the batch `x`: (its BatchTerms, the L2 penalty or None). Nothing
+    here reads a value back to the host."""
+    terms = batch_terms(run.forward, run.likelihood, x, kl_weight, run.latent_hook,
+                        autoencoder=run.cfg.objective == "ae")
+    run.optimizer.zero_grad(set_to_none=True)
+    penalty = None
+    if run.l2:
+        penalty = l2_penalty(run.l2)
+        (terms.loss + penalty).backward()
+    else:
+        terms.loss.backward()
+    run.optimizer.step()
+    run.likelihood.after_step(x, terms.out.detach())
+    return terms, penalty
+
+
 def train_epoch(run: Run, batches) -> dict:
-    """One pass over the data. Loss sums stay on the device: one host sync per epoch."""
+    """One pass over the data. The running sums stay on the device and are read back once, at
+    the epoch's end (one host sync per epoch, however many steps it has)."""
     cfg = run.cfg
     sums = torch.zeros(3, device=run.device, dtype=torch.float64)
     l2_sum = torch.zeros((), device=run.device, dtype=torch.float64)
@@ -212,18 +266,9 @@ def train_epoch(run: Run, batches) -> dict:
     probe = batches.probe_set()[0] if cfg.probe_per_class and run.epoch < cfg.probe_epochs else None
     begin_epoch(run)
     for step, x in enumerate(batches.epoch(run.shuffle)):
-        terms = batch_terms(run.forward, run.likelihood, x,
-                            kl_weight_at(cfg, run.epoch, step, steps), run.latent_hook,
-                            autoencoder=cfg.objective == "ae")
-        run.optimizer.zero_grad(set_to_none=True)
-        if run.l2:
-            penalty = l2_penalty(run.l2)
-            (terms.loss + penalty).backward()
+        terms, penalty = train_step(run, x, kl_weight_at(cfg, run.epoch, step, steps))
+        if penalty is not None:
             l2_sum += penalty.detach().double() * len(x)
-        else:
-            terms.loss.backward()
-        run.optimizer.step()
-        run.likelihood.after_step(x, terms.out.detach())
         values = torch.stack([terms.loss, terms.nll, terms.kl]).detach().double()
         sums += values * len(x)
         n += len(x)
@@ -232,11 +277,22 @@ def train_epoch(run: Run, batches) -> dict:
             run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
         if probe is not None:
             run.probe.append(encode_eval(run.model, probe))
-    check_finite(first_bad, run.epoch)
-    row = epoch_row(run, (sums / n).tolist(), time.perf_counter() - started)
+    # the epoch's one read: first non-finite step, mean loss/nll/kl, sigma, mean L2 penalty
+    read = torch.cat([first_bad, sums / n, sigma_column(run), (l2_sum / n).reshape(1)]).tolist()
+    check_finite(read[:4], run.epoch)
+    row = epoch_row(run, read[4:7], time.perf_counter() - started, read[7])
     if run.l2:  # the penalty is trained on but kept out of `loss` (the VAE objective)
-        row["l2"] = float(l2_sum / n)
+        row["l2"] = read[8]
     return row
+
+
+def sigma_column(run: Run) -> torch.Tensor:
+    """The likelihood's σ as a float64 [1] on the device (NaN when it has none), to be read
+    with the epoch's sums."""
+    sigma = run.likelihood.sigma()
+    if sigma is None:
+        return torch.full((1,), math.nan, device=run.device, dtype=torch.float64)
+    return sigma.detach().double().reshape(1)
 
 
 def begin_epoch(run: Run) -> None:
@@ -246,12 +302,12 @@ def begin_epoch(run: Run) -> None:
         group["lr"] = lr_at(run.cfg, run.epoch)
 
 
-def epoch_row(run: Run, means: list[float], seconds: float) -> dict:
-    """metrics.csv's row of the epoch just trained, from its mean loss, NLL and KL."""
+def epoch_row(run: Run, means: list[float], seconds: float, sigma: float) -> dict:
+    """metrics.csv's row of the epoch just trained, from its mean loss, NLL and KL and the
+    likelihood's σ (NaN when it has none), read back already."""
     loss, nll, kl = means
-    sigma = run.likelihood.sigma()
-    return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl,
-            "sigma": float(sigma) if sigma is not None else float("nan"), "seconds": seconds}
+    return {"epoch": run.epoch + 1, "loss": loss, "nll": nll, "kl": kl, "sigma": sigma,
+            "seconds": seconds}
 
 
 def end_epoch(run: Run, row: dict) -> int:
@@ -286,15 +342,16 @@ def steps_per_epoch(cfg: TrainConfig, batches) -> int:
 
 
 def record_first_nonfinite(first_bad: torch.Tensor, step: int, values: torch.Tensor) -> None:
-    """Keep (step, loss, nll, kl) of the first non-finite step, without a host sync."""
+    """Keep (step, loss, nll, kl) of the first non-finite step, without a host sync (the step
+    number is filled in on the device, not copied from the host)."""
     is_first = (~torch.isfinite(values).all()) & (first_bad[0] < 0)
-    candidate = torch.cat([torch.tensor([float(step)], device=values.device,
-                                        dtype=torch.float64), values])
+    candidate = torch.cat([values.new_full((1,), float(step)), values])
     first_bad.copy_(torch.where(is_first, candidate, first_bad))
 
 
-def check_finite(first_bad: torch.Tensor, epoch: int) -> None:
-    step, loss, nll, kl = first_bad.tolist()
+def check_finite(first_bad: list[float], epoch: int) -> None:
+    """`first_bad`: record_first_nonfinite's (step, loss, nll, kl), read back."""
+    step, loss, nll, kl = first_bad
     if step >= 0:
         raise TrainingDiverged(
             f"non-finite loss at epoch {epoch + 1}, step {int(step)}: loss={loss}, nll={nll}, "
@@ -379,6 +436,7 @@ def write_outputs(run: Run, eval_data: torch.Tensor, out_dir: Path, wall: float,
         "wall_seconds": wall, "epoch_seconds_median": float(frame["seconds"].median()),
         "device": str(run.device), "torch": torch.__version__,
         "threads": torch.get_num_threads(), "n_eval": len(eval_data),
+        "backends": precision.backend_settings(cfg, run.device),
         "data": data_used(cfg, len(eval_data)), **provenance.stamp(), **(extra or {}),
     }
     if code is not None and code != done["code"]:
@@ -504,7 +562,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     done = finished_run(cfg, out_dir, restart_if_changed)
     if done is not None:
         return done
-    device = resolve_device(cfg.device)
+    device = training_device(cfg)
     batches = make_batches(cfg, device)
     run = open_run(cfg, device, out_dir, restart_if_changed)
     if prepare is not None:

@@ -1,15 +1,37 @@
-"""GPU speed options of the training loop: bf16 autocast, channels_last, torch.compile.
+"""GPU speed options of the training loop: bf16 autocast, channels_last, torch.compile, and the
+CUDA backends (cuDNN autotuning, TF32).
 
-All three are off by default and recorded in the run's config. They change only how the network's
-forward pass is computed, never the objective: the loss (sums over pixels, the KL's exp) is
-computed in fp32 from the network's outputs cast back to fp32, so a bf16 run differs from an fp32
-run by the rounding of the activations only (tests/test_precision.py bounds the difference).
+bf16, channels_last and compile are off by default and recorded in the run's config. They
+change only how the network's forward pass is computed, never the objective: the loss (sums over
+pixels, the KL's exp) is computed in fp32 from the network's outputs cast back to fp32, so a bf16
+run differs from an fp32 run by the rounding of the activations only (tests/test_precision.py
+bounds the difference).
 """
 
 import torch
 from torch import nn
 
 PRECISIONS = ("fp32", "bf16")
+
+
+def backend_settings(cfg, device: torch.device) -> dict:
+    """What a run on `device` computes with, for its done.json: TF32 matrix products and
+    convolutions (`cfg.tf32`, CUDA only) and cuDNN's autotuning (on for every CUDA run)."""
+    cuda = device.type == "cuda"
+    return {"tf32": bool(cuda and cfg.tf32), "cudnn_benchmark": cuda}
+
+
+def apply_backends(cfg, device: torch.device) -> dict:
+    """Set the CUDA backends for a run on `device` (process-wide; nothing on other devices):
+    cuDNN picks the fastest convolution algorithm for the run's fixed shapes once, and TF32 is
+    on only when `cfg.tf32` asks (default off: plain fp32, comparable bit for bit). Both TF32
+    flags are set either way, since torch leaves cuDNN's on by default. Returns
+    backend_settings."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+        torch.backends.cuda.matmul.allow_tf32 = bool(cfg.tf32)
+        torch.backends.cudnn.allow_tf32 = bool(cfg.tf32)
+    return backend_settings(cfg, device)
 
 
 def prepare_model(model: nn.Module, channels_last: bool) -> nn.Module:

@@ -151,10 +151,13 @@ class Stack:
         x = torch.stack(xs)
         noise = None
         if not self.autoencoder:
-            # the ε each separate run would draw with randn_like(μ) from its global RNG
+            # the ε each separate run would draw with randn_like(μ) from its global RNG, drawn
+            # where the seeds train (a generator on the GPU: no copy from the host each step)
             shape = (len(xs[0]), self.runs[0].model.latent_dim)
-            noise = torch.stack([torch.randn(shape, generator=run.noise)
-                                 for run in self.runs]).to(x.device)
+            noise = torch.stack([torch.randn(shape, generator=run.noise, device=run.noise.device)
+                                 for run in self.runs])
+            if noise.device != x.device:  # a host generator handed to a GPU run (the bench's)
+                noise = noise.to(x.device)
         loss, nll, kl, mu, logvar = self.objective(self.params, self.buffers, x, noise, kl_weight)
         self.optimizer.zero_grad(set_to_none=True)
         loss.sum().backward()  # the seeds share no weights: each gets its own loss's gradient
@@ -202,16 +205,19 @@ def train_group_epoch(stack: Stack, batches: list) -> list[dict | train.Training
             summaries = torch.vmap(batch_variance_summary)(mu, logvar)
             for run, row in zip(runs, summaries, strict=True):
                 run.trajectory.append(row.clone())  # its own storage, not a view of all seeds'
-    seconds = time.perf_counter() - started
     stack.write_back()
+    # the epoch's one read, every seed's row: first non-finite step, mean loss/nll/kl, sigma
+    read = torch.cat([first_bad, sums / n, torch.stack([train.sigma_column(run) for run in runs])],
+                     dim=1).tolist()
+    seconds = time.perf_counter() - started
     rows = []
-    for k, run in enumerate(runs):
+    for run, values in zip(runs, read, strict=True):
         try:
-            train.check_finite(first_bad[k], run.epoch)
+            train.check_finite(values[:4], run.epoch)
         except train.TrainingDiverged as exc:
             rows.append(exc)
             continue
-        rows.append(train.epoch_row(run, (sums[k] / n).tolist(), seconds))
+        rows.append(train.epoch_row(run, values[4:7], seconds, values[7]))
     return rows
 
 
@@ -243,16 +249,23 @@ def open_seeds(pending: list[tuple[TrainConfig, Path]], device: torch.device,
     for (cfg, out_dir), batches in zip(pending, seed_batches([c for c, _ in pending], device),
                                        strict=True):
         run = train.open_run(cfg, device, out_dir, restart_if_changed)
-        run.noise = noise_from_global_rng()  # Run() seeded it, a checkpoint restored it
+        run.noise = noise_from_global_rng(device)  # Run() seeded it, a checkpoint restored it
         check_likelihood(run)
         target = train.planned_epochs(cfg, [row["loss"] for row in run.metrics])
         seeds.append(Seed(run, batches, out_dir, target))
     return seeds
 
 
-def noise_from_global_rng() -> torch.Generator:
-    """A generator continuing from the global RNG's state: the noise stream of the Run built (or
-    resumed) last, which its separate run would draw with randn_like."""
+def noise_from_global_rng(device: torch.device | None = None) -> torch.Generator:
+    """A generator on `device` (default the CPU) continuing from that device's global RNG state:
+    the noise stream of the Run built (or resumed) last, which its separate run would draw there
+    with randn_like (on a GPU from the GPU's generator, so the stacked seeds draw their noise
+    on the GPU too)."""
+    if device is not None and device.type == "cuda":
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        generator = torch.Generator(device=torch.device("cuda", index))
+        generator.set_state(torch.cuda.get_rng_state(index))
+        return generator
     generator = torch.Generator()
     generator.set_state(torch.get_rng_state())
     return generator
@@ -285,7 +298,7 @@ def train_stacked(cfgs: list[TrainConfig], out_dirs: list[str | Path],
             finished[cfg.seed] = done
     if not pending:
         return finished
-    device = train.resolve_device(cfgs[0].device)
+    device = train.training_device(cfgs[0])
     seeds = open_seeds(pending, device, restart_if_changed)
     code = provenance.code_state()  # the code that trains, read before it does
     started = time.perf_counter()
