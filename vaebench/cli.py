@@ -491,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("papers", nargs="*", help="paper keys (default: every paper with a spec)")
     check.set_defaults(func=cmd_check)
     add_plan_command(sub)
+    add_preflight_command(sub)
     return parser
 
 
@@ -511,6 +512,32 @@ def add_plan_command(sub) -> None:
                            "(default: every artifact)")
     plan.add_argument("--scale", default="paper", help="smoke | quick | paper (default paper)")
     plan.set_defaults(func=cmd_plan)
+
+
+def add_preflight_command(sub) -> None:
+    """`vaebench preflight`: every experiment of a scale built at its real shapes on this
+    machine's device, trained a few steps, checkpointed and resumed; one line each, exit code 2
+    if any fails (vaebench.preflight)."""
+    def cmd_preflight(args) -> None:
+        from vaebench import preflight
+
+        checks = preflight.run_preflight(args.scale, [args.paper] if args.paper else None,
+                                         args.experiment, args.steps, args.device)
+        failed = [check.name for check in checks if check.error is not None]
+        if failed:
+            raise UserError(f"preflight: {len(failed)} of {len(checks)} experiment(s) failed: "
+                            f"{', '.join(failed[:5])}{' ...' if len(failed) > 5 else ''}")
+
+    pre = sub.add_parser("preflight", help="before a long run: every experiment built at its "
+                                           "real shapes, trained, checkpointed and resumed here")
+    pre.add_argument("--scale", default="paper", help="smoke | quick | paper (default paper)")
+    pre.add_argument("--paper", help="only this paper's experiments")
+    pre.add_argument("--experiment", action="append", default=None, metavar="NAME",
+                     help="only this experiment (repeatable)")
+    pre.add_argument("--steps", type=positive_int, default=2,
+                     help="training steps before the checkpoint (default 2)")
+    pre.add_argument("--device", help="cpu, cuda[:N], mps (default: $VAEBENCH_DEVICE, else auto)")
+    pre.set_defaults(func=cmd_preflight)
 
 
 def interrupted_message(command: str) -> str:
