@@ -141,7 +141,7 @@ def test_an_artifacts_verdict_summarises_its_claims_not_the_worst_row():
                           scope=["paper", "paper", "paper", "paper", ""])
     assert artifact_verdict(judged) == "1 holds, 1 fails, 1 undecided"
     extension = judged.assign(scope=["paper", "paper", "extension", "paper", ""])
-    assert artifact_verdict(extension) == "1 holds, 1 undecided"  # counted apart
+    assert artifact_verdict(extension) == "1 holds, 1 undecided; 1 row beyond the paper"
 
 
 def test_finalise_names_each_rows_claim_and_scope():

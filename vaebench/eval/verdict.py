@@ -263,7 +263,17 @@ def artifact_verdict(table) -> str:
     counts = {word: groups.count(word) for word in ("holds", "fails", "inconclusive",
                                                       "undecided")}
     text = ", ".join(f"{n} {_plural(word, n)}" for word, n in counts.items() if n)
+    beyond = _judged_beyond(table)
+    if beyond:  # counted apart from the paper's claims
+        text = (f"{text or 'no claim of the paper'}; {beyond} "
+                f"{'row' if beyond == 1 else 'rows'} beyond the paper")
     return text or "n/a"
+
+
+def _judged_beyond(table) -> int:
+    if not (isinstance(table, pd.DataFrame) and "scope" in table.columns):
+        return 0
+    return int((table.scope.isin(["extension", "generator"]) & (table.verdict != "n/a")).sum())
 
 
 def _plural(word: str, n: int) -> str:
