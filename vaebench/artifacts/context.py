@@ -69,6 +69,13 @@ class BuildContext:
         return claim(keys, metric, self.reported[key], outcome,
                      source=self.reported[f"{key}_source"], **self.judged(converged))
 
+    def budget_reason(self, *groups: list[Path]) -> str | None:
+        """Why an ordering between these groups of runs is not comparable: their training
+        budgets differ and the artifact's YAML does not say (`unequal_budget_why`) why the
+        difference cannot favour either side; None when comparable."""
+        differ = run_files.unequal_budgets([list(group) for group in groups])
+        return None if differ is None or self.art.get("unequal_budget_why") else differ
+
     def beside(self, file: str) -> Path:
         """A file beside this artifact's CSV, e.g. another artifact's `table1.csv` that this
         one is drawn from."""

@@ -208,3 +208,22 @@ def gamma_stationary(run: Path, band: float = convergence.GAMMA_BAND) -> tuple[b
     last = metrics(run).iloc[-1]
     ratio = convergence.gamma_ratio(float(last["nll"]), float(last["sigma"]), dims)
     return convergence.gamma_stationary(ratio, band), ratio
+
+
+def budget(run: Path) -> int:
+    """Examples a run trained on: epochs x images per epoch (a sampled dataset's steps x
+    batch, else the images its done.json says it read)."""
+    record, cfg = done(run), config(run)
+    images = (record.get("data") or {}).get("images")
+    per_epoch = images if images else cfg.steps_per_epoch * cfg.batch_size
+    return int(record["epochs"]) * int(per_epoch)
+
+
+def unequal_budgets(groups: list[list[Path]]) -> str | None:
+    """Why groups of runs compared with each other are not comparable: their training budgets
+    (examples seen) differ; None when every run trained on as many examples."""
+    seen = [sorted({budget(run) for run in group}) for group in groups]
+    if len({b for group in seen for b in group}) <= 1:
+        return None
+    text = " vs ".join("/".join(f"{b:,}" for b in group) for group in seen)
+    return f"unequal training budgets ({text} examples seen)"

@@ -290,7 +290,8 @@ def table1_conv(ctx: BuildContext) -> Built:
                           tol["variance_law"], reported["variance_law_source"], common),
         row({"rank": ""}, "dense_inactive_count_sigma2", None, dense_counts, **common),
         row({"rank": ""}, "conv_fewer_inactive_than_dense", True, [fewer[0]], compare="equal",
-            test=fewer.test, source=f"{reported['fewer_source']} (converged: {count_rule})",
+            test=fewer.test, not_comparable=ctx.budget_reason(conv, dense),
+            source=f"{reported['fewer_source']} (converged: {count_rule})",
             **ctx.judged(counts_settled)),
     ]
     for rank in range(len(stats[0])):
@@ -404,7 +405,8 @@ def figure5(ctx: BuildContext) -> Built:
         row({"model": "conv"}, "test_reconstruction_nll", None, conv_nll, **common),
         row({"model": "dense"}, "test_reconstruction_nll", None, dense_nll, **common),
         row({"model": ""}, "conv_reconstructs_better", True, [better[0]], compare="equal",
-            test=better.test, source=ctx.reported["source"], **common),
+            test=better.test, not_comparable=ctx.budget_reason(conv, dense),
+            source=ctx.reported["source"], **common),
     ]
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure5(conv[0], dense[0], frame))
