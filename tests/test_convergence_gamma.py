@@ -38,3 +38,12 @@ def test_the_band_is_on_gamma_itself():
     assert gamma_stationary(1 / 1.09 ** 2) and gamma_stationary(1 / 0.91 ** 2)  # 9 % off
     assert not gamma_stationary(1 / 1.11 ** 2) and not gamma_stationary(1 / 0.89 ** 2)
     assert not gamma_stationary(-0.1)
+
+
+def test_a_late_escape_from_a_plateau_fails_the_last_quarter_guard():
+    from vaebench.train.convergence import has_plateaued
+
+    # flat at 10 for most of training, a late fall to 8, flat again for the last tenth
+    losses = [40, 20, 12] + [10.0] * 27 + [9.6, 9.2, 8.8, 8.4, 8.0, 8.0] + [8.0] * 4
+    assert has_plateaued(losses, 0.1, 0.02)  # the last tenth sees only the new plateau
+    assert not has_plateaued(losses, 0.25, 0.02)  # the last quarter sees the escape

@@ -227,3 +227,13 @@ def unequal_budgets(groups: list[list[Path]]) -> str | None:
         return None
     text = " vs ".join("/".join(f"{b:,}" for b in group) for group in seen)
     return f"unequal training budgets ({text} examples seen)"
+
+
+def late_phase_settled(run: Path, window: float | None) -> bool:
+    """A guard against plateau escape, for claims that hinge on where training ends: the loss
+    also flat over the last `window` of the epochs (e.g. a quarter), by the plateau rule at
+    the run's own tolerance; True when no window is asked for."""
+    if window is None:
+        return True
+    losses = metrics(run)["loss"].tolist()
+    return has_plateaued(losses, window, config(run).converge_rtol)

@@ -57,9 +57,10 @@ def reconstruction_errors(run: Path, batch_size: int = 2048) -> tuple[float, flo
     return det, det if cfg.objective == "ae" else sample_sum / size
 
 
-def run_table(runs: list[Path]) -> pd.DataFrame:
+def run_table(runs: list[Path], late_window: float | None = None) -> pd.DataFrame:
     """One row per run: variant, depth, seed, both errors, learned γ (a variance), inactive count,
-    whether training had plateaued."""
+    whether training had plateaued (with `late_window`, also over that last share of epochs:
+    a deep net can leave a plateau late)."""
     rows = []
     for run in runs:
         cfg = run_files.config(run)
@@ -72,7 +73,8 @@ def run_table(runs: list[Path]) -> pd.DataFrame:
                      "gamma": float(sigma) ** 2 if cfg.objective == "vae" else float("nan"),
                      "inactive": int(stats["inactive_sigma2"].sum())
                      if cfg.objective == "vae" else -1,
-                     "converged": bool(run_files.done(run)["converged"])})
+                     "converged": bool(run_files.done(run)["converged"])
+                     and run_files.late_phase_settled(run, late_window)})
     return pd.DataFrame(rows)
 
 
@@ -92,7 +94,7 @@ def figure1_top(ctx: BuildContext) -> Built:
     """The errors per (variant, depth) and the paper's orderings; side tables `runs` (one row
     per run) and `fid`."""
     reported, depths, scale = ctx.reported, ctx.art["depths"], ctx.scale
-    table = run_table(list(ctx.runs))
+    table = run_table(list(ctx.runs), ctx.art.get("late_phase_window"))
     means = table.groupby(["variant", "depth"])[["mse_mu", "mse_sample"]].mean()
     rows = []
     for variant in ctx.art["variants"]:
@@ -240,7 +242,7 @@ def plot_fid_panel(ax, fids: pd.DataFrame, art: dict) -> None:
 def learned_gamma_vs_depth(ctx: BuildContext) -> Built:
     """Learned γ against the AE error per depth, and collapse against γ; side table `runs`."""
     tol, scale = ctx.tolerance, ctx.scale
-    table = run_table(list(ctx.runs))
+    table = run_table(list(ctx.runs), ctx.art.get("late_phase_window"))
     rows = []
     for depth in ctx.art["depths"]:
         keys = {"depth": depth}
