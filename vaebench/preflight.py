@@ -16,9 +16,11 @@ What the preflight cannot have, it stands in for, and its line says so:
   dimension;
 - values read from another experiment's run (a σ, a σ schedule) and `init_from`: σ = 1 and the
   experiment's own initialisation.
+An experiment whose seeds train as one stacked model (`stack_seeds`) is checked as one seed's run.
 """
 
 import contextlib
+import ctypes
 import gc
 import math
 import tempfile
@@ -105,6 +107,8 @@ def preflight_config(spec: dict, experiment: str, scale: str) -> tuple[TrainConf
         dim = codes_dimension(spec, codes_from, scale, seed)
         values["dataset"], values["dataset_args"] = "hypersphere", {"dim": dim, "radius": 1.0}
         notes.append(f"codes of {codes_from}: random {dim}-dim points")
+    if values.get("stack_seeds"):
+        notes.append("its seeds train stacked: one seed checked alone")
     return TrainConfig.from_dict(values), notes
 
 
@@ -176,12 +180,15 @@ def synchronise(device: torch.device) -> None:
 
 def reset_peak_memory(device: torch.device) -> None:
     """Start a new peak: CUDA's allocator statistics, or the process's peak resident set (Linux:
-    writing 5 to clear_refs resets VmHWM; elsewhere the peak stays the process's)."""
+    writing 5 to clear_refs resets VmHWM to the current resident set, which still holds what the
+    allocator kept of earlier experiments; elsewhere the peak stays the process's)."""
     gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
         return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc: hand freed memory back first
     with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
 
