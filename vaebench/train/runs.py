@@ -210,10 +210,14 @@ def gamma_stationary(run: Path, band: float = convergence.GAMMA_BAND) -> tuple[b
     return convergence.gamma_stationary(ratio, band), ratio
 
 
-def budget(run: Path) -> int:
+def budget(run: Path) -> int | None:
     """Examples a run trained on: epochs x images per epoch (a sampled dataset's steps x
-    batch, else the images its done.json says it read)."""
-    record, cfg = done(run), config(run)
+    batch, else the images its done.json says it read); None for a run that does not say
+    (`train` always writes both files; hand-made test runs may not)."""
+    record = done(run)
+    if "epochs" not in record or not (Path(run) / "config.yaml").exists():
+        return None
+    cfg = config(run)
     images = (record.get("data") or {}).get("images")
     per_epoch = images if images else cfg.steps_per_epoch * cfg.batch_size
     return int(record["epochs"]) * int(per_epoch)
@@ -223,7 +227,7 @@ def unequal_budgets(groups: list[list[Path]]) -> str | None:
     """Why groups of runs compared with each other are not comparable: their training budgets
     (examples seen) differ; None when every run trained on as many examples."""
     seen = [sorted({budget(run) for run in group}) for group in groups]
-    if len({b for group in seen for b in group}) <= 1:
+    if any(None in group for group in seen) or len({b for g in seen for b in g}) <= 1:
         return None
     text = " vs ".join("/".join(f"{b:,}" for b in group) for group in seen)
     return f"unequal training budgets ({text} examples seen)"
