@@ -151,3 +151,17 @@ def test_finalise_names_each_rows_claim_and_scope():
     judged = finalise(pd.DataFrame(rows), {"gen2_better": "c1", "extra_check": "extension"})
     assert judged.claim.tolist() == ["c1", "", ""]
     assert judged.scope.tolist() == ["paper", "extension", ""]
+
+
+def test_a_reduced_protocols_absolute_values_are_not_comparable():
+    from vaebench.spec import claims, specs
+
+    spec = specs.load_spec("asperti2020")
+    rows = [row({}, "mse", 0.0041, [0.021, 0.0212, 0.0209], tolerance=5e-4, **QUICK),
+            row({}, "gen2_computed_better", True, [1.0], compare="equal", **QUICK)]
+    assert rows[0]["verdict"] == "differs"
+    judged = finalise(claims.mark_reduced(pd.DataFrame(rows), spec, "table2", "quick"))
+    assert judged.verdict.tolist() == ["not-comparable", "qualitative-match"]
+    assert "quarter of their width" in judged.why[0]
+    at_paper = finalise(claims.mark_reduced(pd.DataFrame(rows), spec, "table2", "paper"))
+    assert at_paper.verdict[0] == "differs"

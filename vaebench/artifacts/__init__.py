@@ -66,7 +66,8 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     out = (Path(results) / paper / f"{name}.csv" if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
     built = builder(BuildContext(spec, name, scale, tuple(runs), out.parent))
-    judged = verdict.finalise(built.table, claims.rows_of(spec, name), alpha_of(spec, name),
+    table = claims.mark_reduced(built.table, spec, name, scale)
+    judged = verdict.finalise(table, claims.rows_of(spec, name), alpha_of(spec, name),
                               claims.no_seed_noise(spec, name))
     write_built(dataclasses.replace(built, table=judged), out)
     if alternative is not None:

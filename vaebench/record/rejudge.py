@@ -42,6 +42,8 @@ def rejudged(frame: pd.DataFrame, spec: dict, name: str) -> pd.DataFrame:
         frame["direction"] = [_direction(line) if u else ""
                               for u, (_, line) in zip(untested, frame.iterrows(), strict=True)]
     alpha = float(spec["artifacts"][name].get("alpha", verdict.ALPHA))
+    scale = str(frame["scale"].iloc[0]) if len(frame) else ""
+    frame = claims.mark_reduced(frame, spec, name, scale)
     return verdict.finalise(frame, mapping, alpha, claims.no_seed_noise(spec, name))
 
 

@@ -20,6 +20,31 @@ def rows_of(spec: dict, artifact: str) -> dict:
     return (spec.get("claim_rows") or {}).get(artifact) or {}
 
 
+def reduced_metrics(spec: dict, artifact: str, scale: str) -> dict[str, str]:
+    """{metric: why} for the absolute values a scale's reduced protocol measures unlike the
+    paper's (`not_comparable_at: {quick: {metrics: [...], why: ...}}` in the artifact): a
+    quarter-width net on fewer images cannot settle an absolute mse, whatever its interval."""
+    entry = (spec["artifacts"][artifact].get("not_comparable_at") or {}).get(scale) or {}
+    why = " ".join(str(entry.get("why", "")).split())
+    return {metric: why for metric in entry.get("metrics", [])}
+
+
+def mark_reduced(frame, spec: dict, artifact: str, scale: str):
+    """`frame` with `not_comparable` set on the rows of the scale's reduced metrics (an input
+    of verdict.decide, not an override)."""
+    reduced = reduced_metrics(spec, artifact, scale)
+    if not reduced:
+        return frame
+    frame = frame.copy()
+    if "not_comparable" not in frame.columns:
+        frame["not_comparable"] = ""
+    frame["not_comparable"] = frame["not_comparable"].fillna("").astype(str)
+    for metric, why in reduced.items():
+        picked = (frame.metric == metric) & (frame["not_comparable"] == "")
+        frame.loc[picked, "not_comparable"] = why
+    return frame
+
+
 def no_seed_noise(spec: dict, artifact: str) -> bool:
     """Whether the artifact says (`no_seed_noise: <why>`) that its values carry no seed noise:
     computed without training runs, so one value decides a value claim."""
