@@ -295,22 +295,16 @@ def cmd_check(args) -> None:
               f"{len(spec.get('experiments') or {})} experiments)")
 
 
-CODE_ROOT = Path(__file__).resolve().parents[1]  # a git checkout for a developer
-
-
-def code_commit(root: Path = CODE_ROOT) -> str:
+def code_commit(root: Path | None = None) -> str:
     """The short commit of the checkout this package runs from, '+dirty' after it when the tree
     has uncommitted changes (untracked files count, as in the provenance of a run); 'unknown'
     when the package is not the top of a git checkout (an installed copy) or git is missing."""
-    import subprocess
+    from vaebench import git_state
+
+    root = root or git_state.CODE_ROOT
 
     def git(*args: str) -> str | None:
-        try:
-            done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
-                                  text=True, timeout=30, check=False)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return done.stdout.strip() if done.returncode == 0 else None
+        return git_state.git(*args, root=root)
 
     top = git("rev-parse", "--show-toplevel")
     # site-packages inside some other checkout (a venv in a project) is not this code's commit

@@ -10,22 +10,15 @@ Paths of the machine are never recorded: data is named by dataset and format onl
 import datetime
 import os
 import platform
-import subprocess
 from functools import cache
 from pathlib import Path
 
 import torch
 
-# The folder holding this package: a git checkout for a developer, site-packages otherwise.
-CODE_ROOT = Path(__file__).resolve().parents[1]
+from vaebench import git_state
 
-def _git(*args: str) -> str | None:
-    try:
-        done = subprocess.run(["git", "-C", str(CODE_ROOT), *args], capture_output=True,
-                              text=True, timeout=30, check=False)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+CODE_ROOT = git_state.CODE_ROOT
+_git = git_state.git
 
 
 def code_state() -> dict:
