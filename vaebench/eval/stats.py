@@ -120,19 +120,10 @@ def _runs_for_slope(t: float, per_level: int, n_levels: int) -> int | None:
     return None
 
 
-def mean_interval(values: list[float], alpha: float = ALPHA) -> tuple[float, float]:
-    """The two-sided 1 - alpha t interval of the mean; (nan, nan) with fewer than 2 values."""
-    v = np.asarray(values, float)
-    if len(v) < 2:
-        return math.nan, math.nan
-    half = stats.t.ppf(1 - alpha / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return float(v.mean() - half), float(v.mean() + half)
-
-
 def interval_from_summary(mean: float, std: float, n: int, alpha: float = ALPHA
                           ) -> tuple[float, float]:
-    """`mean_interval` from a mean, its runs' standard deviation and their number (as an
-    artifact CSV keeps them)."""
+    """The two-sided 1 - alpha t interval of a mean, from the runs' standard deviation and their
+    number (as an artifact CSV keeps them); (nan, nan) with fewer than 2 runs."""
     if not n or n < 2 or not math.isfinite(std):
         return math.nan, math.nan
     half = stats.t.ppf(1 - alpha / 2, n - 1) * std / math.sqrt(n)

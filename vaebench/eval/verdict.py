@@ -35,13 +35,19 @@ class Ordering(tuple):
     """(holds, decided) of an ordering, as builders unpack it, with its `test` attached."""
 
     def __new__(cls, test: Test, alpha: float = ALPHA):
-        runs = [int(n) for n in test.n_per_side.replace("x", "/").split("/")]
-        enough = min(runs[:2]) >= MIN_RUNS if test.kind == "welch" else runs[0] >= MIN_RUNS
-        decided = enough and min(test.p_value, test.p_reverse) < alpha
+        decided = (fewest_runs(test.n_per_side) >= MIN_RUNS
+                   and min(test.p_value, test.p_reverse) < alpha)
         holds = test.effect > 0 if math.isfinite(test.effect) else False
         made = super().__new__(cls, (bool(holds), bool(decided)))
         made.test = test
         return made
+
+
+def fewest_runs(n_per_side: str) -> int:
+    """The runs of the smaller side of "3/4" (two groups), or per level of "3x4" (a trend)."""
+    if "x" in n_per_side:
+        return int(n_per_side.split("x")[0])
+    return min(int(n) for n in n_per_side.split("/"))
 
 
 def ordering(lower: list[float], higher: list[float]) -> Ordering:
@@ -89,7 +95,7 @@ def decide(cell: dict, alpha: float = ALPHA) -> tuple[str, str]:
         return "n/a", ""
     if _given(cell.get("not_comparable")):
         return "not-comparable", str(cell["not_comparable"])
-    if not _true(cell.get("converged")):
+    if not as_bool(cell.get("converged")):
         return "not-converged", "the runs had not converged on the quantity the claim reads"
     if _given(cell.get("undecided_why")):
         return "inconclusive", str(cell["undecided_why"])
@@ -99,19 +105,17 @@ def decide(cell: dict, alpha: float = ALPHA) -> tuple[str, str]:
 
 
 def _decide_claim(cell: dict, alpha: float) -> tuple[str, str]:
-    asserted = _true(cell["reported"])
+    asserted = as_bool(cell["reported"])
     if not _given(cell.get("n_per_side")):  # a count or fact, no seed test
         if not _flag(cell.get("decided"), True):
             return "inconclusive", "within the seed noise"
-        same = asserted == _true(cell["replicated"])
+        same = asserted == as_bool(cell["replicated"])
         return ("qualitative-match" if same else "differs"), "as counted"
-    runs = [int(n) for n in str(cell["n_per_side"]).replace("x", "/").split("/")]
     p, p_reverse = _number(cell.get("p_value"), 1.0), _number(cell.get("p_reverse"), 1.0)
     if _given(cell.get("p_holm")):  # Holm adjusts the smaller of the two one-sided p's
         adjusted = _number(cell["p_holm"], 1.0)
         p, p_reverse = (adjusted, p_reverse) if p <= p_reverse else (p, adjusted)
-    needed = min(runs[:2]) if "/" in str(cell["n_per_side"]) else runs[0]
-    if needed < MIN_RUNS:
+    if fewest_runs(str(cell["n_per_side"])) < MIN_RUNS:
         return "inconclusive", f"{cell['n_per_side']} runs; at least {MIN_RUNS} a side decide"
     if p < alpha:
         return ("qualitative-match" if asserted else "differs"), f"p = {p:.3g} < {alpha}"
@@ -127,7 +131,7 @@ def _decide_value(cell: dict, alpha: float) -> tuple[str, str]:
             "at_least": (reported - tolerance, math.inf),
             "at_most": (-math.inf, reported + tolerance)}[cell["compare"]]
     mean = float(cell["replicated"])
-    if _true(cell.get("deterministic")):
+    if as_bool(cell.get("deterministic")):
         low = high = mean
     else:
         low, high = stats.interval_from_summary(mean, _number(cell.get("std"), math.nan),
@@ -158,7 +162,7 @@ def row(keys: dict, metric: str, reported, values: list, *, compare: str = "abs"
         delta = replicated - float(reported)
     std = float(series.std(ddof=1)) if len(series) > 1 else float("nan")
     low, high = ((replicated, replicated) if deterministic
-                 else stats.mean_interval(series.tolist()))
+                 else stats.interval_from_summary(replicated, std, len(series)))
     cell = {**keys, "metric": metric, "reported": reported, "replicated": replicated,
             "std": std, "n_runs": len(series), "delta": delta, "verdict": "",
             "scale": scale, "tolerance": tolerance, "compare": compare,
@@ -288,14 +292,15 @@ def _given(value) -> bool:
     return not _missing(value)
 
 
-def _true(value) -> bool:
+def as_bool(value) -> bool:
+    """A flag as a CSV or a YAML may hold it (True, 'True', 1.0, 'yes')."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "1.0", "yes")
     return bool(value)
 
 
 def _flag(value, default: bool) -> bool:
-    return default if _missing(value) else _true(value)
+    return default if _missing(value) else as_bool(value)
 
 
 def _number(value, default: float) -> float:

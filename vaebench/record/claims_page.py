@@ -44,8 +44,8 @@ def claim_table(out: Path, paper: str) -> pd.DataFrame:
         table.append({"id": claim["id"], "claim": " ".join(str(claim["claim"]).split()),
                       "where": claim["where"], "kind": claim["kind"],
                       "verdict": _verdict(behind, tested_by, recorded),
-                      "direction": _direction(behind), "p": _smallest(behind, "p_holm"),
-                      "seeds_needed": _largest(behind, "seeds_needed"),
+                      "direction": _direction(behind), "p": _numbers(behind, "p_holm").min(),
+                      "seeds_needed": _numbers(behind, "seeds_needed").max(),
                       "rows": _rows_text(behind),
                       "note": "" if tested_by else " ".join(str(claim["untested_why"]).split())})
     return pd.DataFrame(table)
@@ -67,16 +67,10 @@ def _direction(behind: pd.DataFrame) -> str:
     return "; ".join(seen)
 
 
-def _smallest(behind: pd.DataFrame, column: str) -> float:
+def _numbers(behind: pd.DataFrame, column: str) -> pd.Series:
     if column not in behind.columns:
-        return float("nan")
-    return pd.to_numeric(behind[column], errors="coerce").min()
-
-
-def _largest(behind: pd.DataFrame, column: str) -> float:
-    if column not in behind.columns:
-        return float("nan")
-    return pd.to_numeric(behind[column], errors="coerce").max()
+        return pd.Series([], dtype="float64")
+    return pd.to_numeric(behind[column], errors="coerce")
 
 
 def _rows_text(behind: pd.DataFrame) -> str:

@@ -49,19 +49,13 @@ def rejudged(frame: pd.DataFrame, spec: dict, name: str) -> pd.DataFrame:
 
 def _direction(line: pd.Series) -> str:
     try:
-        replicated, reported = float(line["replicated"]), _truth(line["reported"])
+        replicated, reported = float(line["replicated"]), float(verdict.as_bool(line["reported"]))
     except (TypeError, ValueError):
         return ""
     if replicated != replicated:  # nan: nothing observed
         return ""
     same = replicated == reported
     return "as in the paper" if same else "opposite"
-
-
-def _truth(value) -> float:
-    if isinstance(value, str):
-        return float(value.strip().lower() in ("true", "1", "1.0"))
-    return float(value)
 
 
 def _recorded_reason(source) -> str:

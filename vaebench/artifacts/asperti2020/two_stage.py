@@ -39,9 +39,20 @@ def inception_network(device: str):
     return fid.load_inception(device)
 
 
+def convergence(stage1: Path, stage2: Path, band: float = GAMMA_BAND) -> dict:
+    """Whether both stages' losses plateaued, each stage's mse / γ² (nan unless γ is learned),
+    and the verdict: converged only when both plateaued and a learned γ is within `band` of
+    its stationary value √mse in both."""
+    (gamma1_ok, ratio1), (gamma2_ok, ratio2) = (run_files.gamma_stationary(stage, band)
+                                                for stage in (stage1, stage2))
+    plateaued = bool(run_files.done(stage1)["converged"] and run_files.done(stage2)["converged"])
+    return {"mse_over_gamma2_stage1": ratio1, "mse_over_gamma2_stage2": ratio2,
+            "loss_plateaued": plateaued, "converged": plateaued and gamma1_ok and gamma2_ok}
+
+
 def both_converged(stage1: Path, stage2: Path) -> bool:
-    """A two-stage model carries a verdict only when both of its stages plateaued."""
-    return bool(run_files.done(stage1)["converged"] and run_files.done(stage2)["converged"])
+    """A two-stage model carries a verdict only when both of its stages converged."""
+    return convergence(stage1, stage2)["converged"]
 
 
 def run_index(runs: list[Path]) -> dict:
@@ -118,14 +129,10 @@ def evaluate_variants(ctx: BuildContext) -> pd.DataFrame:
             stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
             metrics = evaluate(stage1, stage2, reference, options, inception, device)
             band = float(art.get("gamma_band", GAMMA_BAND))
-            (gamma1_ok, ratio1), (gamma2_ok, ratio2) = (
-                run_files.gamma_stationary(stage, band) for stage in (stage1, stage2))
             rows.append({"variant": variant, "seed": seed, **metrics,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
                          "epochs_stage2": run_files.done(stage2)["epochs"],
-                         "mse_over_gamma2_stage1": ratio1, "mse_over_gamma2_stage2": ratio2,
-                         "loss_plateaued": both_converged(stage1, stage2),
-                         "converged": both_converged(stage1, stage2) and gamma1_ok and gamma2_ok})
+                         **convergence(stage1, stage2, band)})
     return pd.DataFrame(rows)
 
 
