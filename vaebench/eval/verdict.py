@@ -323,5 +323,6 @@ def read_artifact_csv(path) -> pd.DataFrame:
     for column in ("n_per_side", "direction", "why", "not_comparable", "undecided_why", "claim",
                    "scope"):
         if column in frame.columns:
-            frame[column] = frame[column].fillna("").astype(str)
+            # object first: an all-empty column reads as float64, which refuses a "" fill
+            frame[column] = frame[column].astype(object).fillna("").astype(str)
     return frame

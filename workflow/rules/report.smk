@@ -5,9 +5,7 @@
 import os
 import re
 
-import pandas as pd
-
-from vaebench.eval.verdict import artifact_verdict
+from vaebench.record.summary import artifact_row
 
 
 def rst_text(value) -> str:
@@ -27,11 +25,10 @@ config["report_specs"] = {
 
 def report_labels(wildcards, output, shows):
     """Columns of the report's result list. Called when the report is built, after the run, so
-    the verdict is the one in the artifact's CSV now."""
-    frame = pd.read_csv(output.csv, keep_default_na=False)
-    return {"artifact": wildcards.artifact, "shows": shows,
-            "verdict": artifact_verdict(frame["verdict"]),
-            "scale": str(frame["scale"].iloc[0]) if len(frame) else SCALE}
+    the verdict is the one in the artifact's CSV now, summarised by claim as in summary.csv."""
+    summary = artifact_row(wildcards.paper, wildcards.artifact, output.csv)
+    return {"artifact": wildcards.artifact, "shows": shows, "verdict": summary["verdict"],
+            "scale": str(summary["scale"])}
 
 
 def figure_labels(wildcards, output):

@@ -123,7 +123,7 @@ def not_comparable(cell: dict, reason: str | None) -> dict:
 
 
 def _title(frame: pd.DataFrame, text: str) -> str:
-    return f"{text} — {artifact_verdict(frame.verdict)} ({frame.scale.iloc[0]})"
+    return f"{text} — {artifact_verdict(frame)} ({frame.scale.iloc[0]})"
 
 
 def _evaluate(groups: dict, n: int) -> dict[str, list[dict]]:
