@@ -174,7 +174,9 @@ def test_an_empty_experiment_list_is_caught_by_check(tmp_path):
     spec = yaml.safe_load(path.read_text())
     spec["artifacts"]["table1"]["experiments"] = []
     path.write_text(yaml.safe_dump(spec))
-    assert_one_line_error(vaebench("check", "asperti2019", cwd=tmp_path), "experiments is empty")
+    assert_one_line_error(vaebench("check", "asperti2019", cwd=tmp_path),
+                          "asperti2019.yaml: artifacts.table1.experiments: [] should be non-empty",
+                          "drop the key for an artifact computed without training")
 
 
 def test_a_failed_download_leaves_no_empty_folders(tmp_path):

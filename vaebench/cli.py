@@ -289,8 +289,19 @@ def cmd_rule_times(args) -> None:
 
 
 def cmd_check(args) -> None:
+    """Every spec against paper.schema.json, then its cross-references: one line per error of
+    every paper (exit code 2, nothing on stdout), else one line per paper."""
+    loaded, problems = {}, []
     for paper in args.papers or specs.specified_papers():
-        spec = specs.load_spec(paper)
+        try:
+            loaded[paper] = specs.load_spec(paper)
+        except specs.SpecError as exc:
+            problems += exc.lines
+        except UserError as exc:  # no such spec, malformed YAML
+            problems.append(str(exc))
+    if problems:
+        raise UserError("\n".join(problems))
+    for paper, spec in loaded.items():
         print(f"{paper}: ok ({len(spec['artifacts'])} artifacts, "
               f"{len(spec.get('experiments') or {})} experiments)")
 
@@ -553,8 +564,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C reaches every job of a workflow: one line each
         print(interrupted_message(args.command), file=sys.stderr, flush=True)
         return 130
-    except UserError as exc:
-        print(f"vaebench: error: {exc}", file=sys.stderr)
+    except UserError as exc:  # one line per error (`vaebench check` reports them all)
+        for line in str(exc).splitlines():
+            print(f"vaebench: error: {line}", file=sys.stderr)
         return 2
     except OSError as exc:  # the machine said no (read-only folder, a file in the way, full disk)
         where = f" {exc.filename}" if exc.filename else ""

@@ -3,7 +3,8 @@
 A spec names the paper's artifacts (tables and figures), the training experiments they need, how
 each scale changes those experiments, the numbers the paper reports (with table and page) and
 the tolerance behind every verdict. Rules and the CLI read specs only through this module, so a
-malformed YAML is reported once, in one line, before anything runs.
+malformed spec is reported before anything runs: its structure against paper.schema.json
+(vaebench.spec.schema), then the cross-references a schema cannot check, one line per error.
 """
 
 import sys
@@ -13,13 +14,12 @@ from pathlib import Path
 import yaml
 
 from vaebench.errors import UserError
-from vaebench.spec import baselines, claims, inconsistencies
+from vaebench.spec import baselines, claims, inconsistencies, schema
 from vaebench.train.config import TrainConfig
 
 SCALES = ("smoke", "quick", "paper")
 PAPERS = ("asperti2019", "asperti2020", "berger2020", "dai2020")
-REQUIRED_TOP = ("paper", "title", "artifacts")
-REQUIRED_ARTIFACT = ("kind", "source", "claim")
+TEMPLATES = "templates"  # the top-level mapping of a spec's YAML anchors (the schema's)
 
 
 PACKAGE_BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
@@ -69,6 +69,16 @@ def check_scale(scale: str) -> str:
     return scale
 
 
+class SpecError(UserError):
+    """Every error of one spec, a line each (`<file>: <where>: <what>`); its message is the first
+    line, so a command that loads the spec still says one line."""
+
+    def __init__(self, lines: list[str]):
+        self.lines = lines
+        more = f" (and {len(lines) - 1} more: `vaebench check` lists them)"
+        super().__init__(lines[0] + (more if len(lines) > 1 else ""))
+
+
 @cache
 def load_spec(paper: str, directory: str | None = None) -> dict:
     path = Path(directory or benchmarks_dir()) / f"{paper}.yaml"
@@ -81,80 +91,75 @@ def load_spec(paper: str, directory: str | None = None) -> dict:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where else ""
         raise UserError(f"{path}{line}: malformed YAML ({getattr(exc, 'problem', exc)})") from None
-    validate_spec(spec, path)
+    problems = spec_errors(spec, path)
+    if problems:
+        raise SpecError(problems)
+    spec.pop(TEMPLATES, None)  # its anchors are resolved where they are used; nothing reads it
     return spec
 
 
-def validate_spec(spec, path) -> None:
-    def fail(what):
-        raise UserError(f"{path}: {what}")
+def spec_errors(spec, path) -> list[str]:
+    """Every error of a spec, a line each naming the file: its structure against the schema,
+    then, once the structure holds, what a schema cannot check."""
+    found = schema.errors(spec) or cross_reference_errors(spec)
+    return [f"{path}: {line}" for line in found]
 
-    if not isinstance(spec, dict):
-        fail("top level must be a mapping")
-    for key in REQUIRED_TOP:
-        if key not in spec:
-            fail(f"missing key '{key}'")
-    experiments = spec.get("experiments") or {}
+
+def cross_reference_errors(spec: dict) -> list[str]:
+    """What refers to another entry names one that is defined, and every run config resolves."""
+    found = []
+    _check_artifacts(spec, found.append)
+    inconsistencies.validate(spec, found.append)
+    claims.validate(spec, found.append)
+    baselines.validate(spec, found.append)
+    _check_experiments(spec, found.append)
+    return found
+
+
+def _check_artifacts(spec: dict, fail) -> None:
+    experiments, defined = spec.get("experiments") or {}, spec.get("alternatives") or {}
     for name, artifact in spec["artifacts"].items():
-        if not isinstance(artifact, dict):
-            fail(f"artifact '{name}' must be a mapping")
-        for key in REQUIRED_ARTIFACT:
-            if key not in artifact:
-                fail(f"artifact '{name}' lacks '{key}'")
-        grids = artifact.get("experiments") or []
-        if "experiments" in artifact and not _all_listed(grids):
-            fail(f"artifact '{name}': experiments is empty; list the runs it reads, or drop the "
-                 f"key for an artifact computed without training")
-        if isinstance(grids, dict) and set(grids) != set(SCALES):
-            fail(f"artifact '{name}': experiments per scale must list {', '.join(SCALES)}")
-        for experiment in _all_listed(grids):
+        grids = artifact.get("experiments")
+        if isinstance(grids, dict) and not _all_listed(grids):  # a list is the schema's
+            fail(f"artifact '{name}': experiments is empty at every scale; list the runs it "
+                 f"reads, or drop the key for an artifact computed without training")
+        for experiment in _all_listed(grids or []):
             if experiment not in experiments:
                 fail(f"artifact '{name}' needs experiment '{experiment}', which is not defined")
-        _check_data(artifact.get("data") or [], name, fail)
+        _check_data(_all_listed(artifact.get("data") or []), name, fail)
         for other in artifact.get("from_artifacts", []):
             if other not in spec["artifacts"]:
                 fail(f"artifact '{name}' reads artifact '{other}', which is not defined")
         for alternative in artifact.get("alternatives") or []:
-            if alternative not in (spec.get("alternatives") or {}):
+            if alternative not in defined:
                 fail(f"artifact '{name}' lists alternative '{alternative}', which is not defined "
                      f"under alternatives:")
-            if artifact.get("from_artifacts"):
-                fail(f"artifact '{name}' reads other artifacts' CSVs, so it cannot be rebuilt "
-                     f"under an alternative; list it on '{artifact['from_artifacts'][0]}'")
-    for alternative, definition in (spec.get("alternatives") or {}).items():
-        if not isinstance(definition, dict) or not (isinstance(definition.get("set"), dict)
-                                                    or isinstance(definition.get("scales"), dict)):
-            fail(f"alternative '{alternative}' needs set: {{<training option>: <value>}} or "
-                 f"scales: {{<scale>: {{...}}}}")
-    inconsistencies.validate(spec, path)
-    claims.validate(spec, fail)
-    baselines.validate(spec, fail)
+        if artifact.get("alternatives") and artifact.get("from_artifacts"):
+            fail(f"artifact '{name}' reads other artifacts' CSVs, so it cannot be rebuilt "
+                 f"under an alternative; list it on '{artifact['from_artifacts'][0]}'")
+
+
+def _check_data(datasets: list[str], name: str, fail) -> None:
+    from vaebench.data import datasets as data
+
+    for dataset in datasets:
+        try:
+            data.dataset_info(dataset)
+        except UserError as exc:
+            fail(f"artifact '{name}': {exc}")
+
+
+def _check_experiments(spec: dict, fail) -> None:
+    experiments = spec.get("experiments") or {}
     for name, experiment in experiments.items():
         for need in experiment.get("needs", []):
             if need not in experiments:
                 fail(f"experiment '{name}' needs '{need}', which is not defined")
         for scale in SCALES:
-            overrides = (experiment.get("scales") or {}).get(scale)
-            if overrides is None:
-                fail(f"experiment '{name}' has no settings for scale '{scale}'")
-            if not overrides.get("seeds"):
-                fail(f"experiment '{name}', scale '{scale}': empty seeds (an empty grid)")
             try:
-                run_config(spec, name, scale, overrides["seeds"][0])
+                run_config(spec, name, scale, experiment["scales"][scale]["seeds"][0])
             except UserError as exc:
                 fail(f"experiment '{name}', scale '{scale}': {exc}")
-
-
-def _check_data(listed, name: str, fail) -> None:
-    from vaebench.data import datasets as data
-
-    if isinstance(listed, dict) and set(listed) != set(SCALES):
-        fail(f"artifact '{name}': data per scale must list {', '.join(SCALES)}")
-    for dataset in _all_listed(listed):
-        try:
-            data.dataset_info(dataset)
-        except UserError as exc:
-            fail(f"artifact '{name}': {exc}")
 
 
 def merge(base: dict, overrides: dict) -> dict:
