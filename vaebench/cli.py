@@ -497,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
     add_plan_command(sub)
     add_preflight_command(sub)
+    add_progress_command(sub)
     return parser
 
 
@@ -543,6 +544,31 @@ def add_preflight_command(sub) -> None:
                      help="training steps before the checkpoint (default 2)")
     pre.add_argument("--device", help="cpu, cuda[:N], mps (default: $VAEBENCH_DEVICE, else auto)")
     pre.set_defaults(func=cmd_preflight)
+
+
+def add_progress_command(sub) -> None:
+    """`vaebench progress`: per partial run its epoch and time left, read from results/runs, and
+    the DAG's training left on N cores (vaebench.dag_progress)."""
+    def cmd_progress(args) -> None:
+        from vaebench import dag_progress
+
+        print(dag_progress.progress_report(Path(args.results), args.scale, args.targets,
+                                           args.cores or dag_progress.default_cores()))
+
+    prog = sub.add_parser("progress", help="while a DAG runs: each partial run's epoch and time "
+                                           "left, and the training left on N cores")
+    prog.add_argument("targets", nargs="*", metavar="TARGET",
+                      help="also count the runs these need that have not started, their time "
+                           "estimated as `vaebench plan` does: results/<paper>/<artifact>.csv, "
+                           "<paper>/<artifact> or <paper>")
+    prog.add_argument("--results", default="results",
+                      help="the folder the DAG writes (default results; its runs/<scale>/ is "
+                           "read)")
+    prog.add_argument("--scale", default="quick", help="smoke | quick | paper (default quick)")
+    prog.add_argument("--cores", type=positive_int,
+                      help="cores the DAG runs on, one training job a core (default this "
+                           "machine's)")
+    prog.set_defaults(func=cmd_progress)
 
 
 def interrupted_message(command: str) -> str:

@@ -27,9 +27,17 @@ from vaebench.models.likelihoods import build_likelihood
 from vaebench.train import precision
 from vaebench.train.config import TrainConfig
 from vaebench.train.convergence import has_plateaued, plateau_ratio, rule_text
+from vaebench.train.epochs import planned_epochs
 from vaebench.train.initialisation import initialise
 from vaebench.train.latent_stats import batch_variance_summary, latent_statistics
 from vaebench.train.objective import batch_terms
+from vaebench.train.progress import (
+    METRICS_EVERY_SECONDS,
+    StepReporter,
+    print_line,
+    report_interval,
+    run_label,
+)
 from vaebench.train.runs import snapshot_name
 
 # Fault injection for the resume test: SIGKILL ourselves right after this epoch's checkpoint.
@@ -143,6 +151,7 @@ class Run:
         # The generator of the reparameterisation noise when it is not the global RNG: a stacked
         # run's (vaebench.train.stacked), whose seeds share one process; checkpointed as rng_cpu.
         self.noise: torch.Generator | None = None
+        self.metrics_saved_at = -math.inf  # when metrics.csv was last written (monotonic clock)
 
     def state(self) -> dict:
         return {
@@ -251,9 +260,10 @@ def train_step(run: Run, x: torch.Tensor, kl_weight: float):
     return terms, penalty
 
 
-def train_epoch(run: Run, batches) -> dict:
+def train_epoch(run: Run, batches, reporter: StepReporter | None = None) -> dict:
     """One pass over the data. The running sums stay on the device and are read back once, at
-    the epoch's end (one host sync per epoch, however many steps it has)."""
+    the epoch's end (one host sync per epoch, however many steps it has). `reporter` counts the
+    steps for the job's progress lines (it reads the clock, never a tensor)."""
     cfg = run.cfg
     sums = torch.zeros(3, device=run.device, dtype=torch.float64)
     l2_sum = torch.zeros((), device=run.device, dtype=torch.float64)
@@ -277,6 +287,8 @@ def train_epoch(run: Run, batches) -> dict:
             run.trajectory.append(batch_variance_summary(terms.mu, terms.logvar))
         if probe is not None:
             run.probe.append(encode_eval(run.model, probe))
+        if reporter is not None:
+            reporter.step(len(x))
     # the epoch's one read: first non-finite step, mean loss/nll/kl, sigma, mean L2 penalty
     read = torch.cat([first_bad, sums / n, sigma_column(run), (l2_sum / n).reshape(1)]).tolist()
     check_finite(read[:4], run.epoch)
@@ -319,11 +331,25 @@ def end_epoch(run: Run, row: dict) -> int:
 
 
 def save_due(run: Run, target: int, out_dir: Path) -> None:
-    """The snapshot and the checkpoint due after this epoch (the checkpoint always at the end)."""
+    """The snapshot and the checkpoint due after this epoch (the checkpoint always at the end),
+    and metrics.csv when a checkpoint was written or METRICS_EVERY_SECONDS have passed."""
     if run.cfg.keep_checkpoints_every and run.epoch % run.cfg.keep_checkpoints_every == 0:
         save_snapshot(run, out_dir)
-    if run.epoch % run.cfg.checkpoint_every == 0 or run.epoch == target:
+    checkpoint = run.epoch % run.cfg.checkpoint_every == 0 or run.epoch == target
+    if checkpoint:
         save_checkpoint(run, out_dir)
+    if checkpoint or time.monotonic() - run.metrics_saved_at >= METRICS_EVERY_SECONDS:
+        save_metrics(run, out_dir)
+
+
+def save_metrics(run: Run, out_dir: Path) -> None:
+    """metrics.csv of the epochs trained so far; none before the first (a stale file of a
+    discarded run goes). write_outputs writes the finished run's."""
+    if run.metrics:
+        atomic.write_csv(out_dir / "metrics.csv", pd.DataFrame(run.metrics))
+    else:
+        (out_dir / "metrics.csv").unlink(missing_ok=True)
+    run.metrics_saved_at = time.monotonic()
 
 
 @torch.no_grad()
@@ -534,21 +560,8 @@ def open_run(cfg: TrainConfig, device: torch.device, out_dir: Path,
     resume_if_possible(run, out_dir, restart_if_changed)
     # after the checkpoint was accepted: a refused run leaves the directory as it was
     atomic.write_text(out_dir / "config.yaml", yaml.safe_dump(cfg.to_dict(), sort_keys=True))
+    save_metrics(run, out_dir)  # the checkpoint's epochs: none lost after it stay on disk
     return run
-
-
-def planned_epochs(cfg: TrainConfig, losses: list[float]) -> int:
-    """How long this run trains, given the epoch losses so far: `epochs` (or its σ schedule's
-    length), and with `max_epochs` one more chunk (a quarter of `epochs`) each time a chunk ends
-    with the loss still falling.
-    Decided from the losses alone, so a resumed run extends exactly as an uninterrupted one;
-    checked at chunk ends only, so a falling run gets few chances to pass the noise test."""
-    end = cfg.first_epochs()
-    chunk = max(1, cfg.epochs // 4)
-    while (cfg.max_epochs is not None and end < cfg.max_epochs and len(losses) >= end
-           and not has_plateaued(losses[:end], cfg.converge_window, cfg.converge_rtol)):
-        end = min(end + chunk, cfg.max_epochs)
-    return end
 
 
 def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
@@ -559,6 +572,7 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     `run.latent_hook` there). `restart_if_changed`: a checkpoint of another configuration is
     discarded (the DAG re-runs a job whose spec changed) instead of refused."""
     out_dir = Path(out_dir)
+    interval = report_interval()  # a bad $VAEBENCH_PROGRESS_SECONDS stops before any work
     done = finished_run(cfg, out_dir, restart_if_changed)
     if done is not None:
         return done
@@ -572,8 +586,13 @@ def train(cfg: TrainConfig, out_dir: str | Path, progress: bool | None = None,
     started = time.perf_counter()
     target = planned_epochs(cfg, [row["loss"] for row in run.metrics])
     bar = tqdm(total=target, initial=run.epoch, disable=not show, unit="epoch")
+    # on a terminal the bar's line shows the reports; in a log file each is a line of its own
+    reporter = StepReporter(run_label(cfg.meta, [cfg.seed]), interval,
+                            bar.set_postfix_str if show else print_line)
+    steps = steps_per_epoch(cfg, batches)
     while run.epoch < target:
-        row = train_epoch(run, batches)
+        reporter.begin_epoch(run.epoch, target, steps)
+        row = train_epoch(run, batches, reporter)
         target = end_epoch(run, row)
         bar.total = target  # grows when a run that has not plateaued is extended
         bar.update(1)

@@ -35,6 +35,7 @@ from vaebench.train import loop as train
 from vaebench.train.config import STACKABLE_MODELS, TrainConfig
 from vaebench.train.latent_stats import batch_variance_summary
 from vaebench.train.objective import batch_terms
+from vaebench.train.progress import StepReporter, report_interval, run_label
 
 # Options that may differ between stacked seeds, because each seed's Run holds its own copy: a σ
 # or σ schedule read from the same seed's LS-VAE (F*-VAE, scheduled F-VAE), weights of that seed.
@@ -177,9 +178,11 @@ class Stack:
                         for key, value in state.items()}
 
 
-def train_group_epoch(stack: Stack, batches: list) -> list[dict | train.TrainingDiverged]:
+def train_group_epoch(stack: Stack, batches: list, reporter: StepReporter | None = None
+                      ) -> list[dict | train.TrainingDiverged]:
     """One epoch of every seed in the stack (all at the same epoch): per seed its metrics row,
-    or the TrainingDiverged its separate run would have raised."""
+    or the TrainingDiverged its separate run would have raised. `reporter` counts the steps for
+    the job's progress lines (it reads the clock, never a tensor)."""
     runs = stack.runs
     cfg, epoch = runs[0].cfg, runs[0].epoch
     for run in runs:
@@ -205,6 +208,8 @@ def train_group_epoch(stack: Stack, batches: list) -> list[dict | train.Training
             summaries = torch.vmap(batch_variance_summary)(mu, logvar)
             for run, row in zip(runs, summaries, strict=True):
                 run.trajectory.append(row.clone())  # its own storage, not a view of all seeds'
+        if reporter is not None:
+            reporter.step(len(xs[0]) * len(xs))
     stack.write_back()
     # the epoch's one read, every seed's row: first non-finite step, mean loss/nll/kl, sigma
     read = torch.cat([first_bad, sums / n, torch.stack([train.sigma_column(run) for run in runs])],
@@ -288,6 +293,7 @@ def train_stacked(cfgs: list[TrainConfig], out_dirs: list[str | Path],
     `out_dirs` as one vectorised model; returns every seed's done.json by seed. Each done.json
     records `stacked_with`, the seeds of this job. `progress=False`: no line per epoch."""
     check_stackable(cfgs)
+    interval = report_interval()  # a bad $VAEBENCH_PROGRESS_SECONDS stops before any work
     stacked_with = sorted(cfg.seed for cfg in cfgs)
     finished, pending = {}, []
     for cfg, out_dir in zip(cfgs, map(Path, out_dirs), strict=True):
@@ -302,12 +308,14 @@ def train_stacked(cfgs: list[TrainConfig], out_dirs: list[str | Path],
     seeds = open_seeds(pending, device, restart_if_changed)
     code = provenance.code_state()  # the code that trains, read before it does
     started = time.perf_counter()
+    reporter = StepReporter(run_label(cfgs[0].meta, stacked_with), interval)
     stack = None
     while group := next_group(seeds):
         if stack is None or stack.runs != [s.run for s in group]:
             stack = Stack([s.run for s in group])  # the Runs hold the state: written back
-        for seed, row in zip(group, train_group_epoch(stack, [s.batches for s in group]),
-                             strict=True):
+        begin_group_epoch(reporter, group, seeds)
+        for seed, row in zip(group, train_group_epoch(stack, [s.batches for s in group],
+                                                      reporter), strict=True):
             end_seed_epoch(seed, row, time.perf_counter() - started, code, stacked_with)
         if progress is not False:  # one line per epoch, for the job's log
             print(progress_line(group), flush=True)
@@ -315,6 +323,13 @@ def train_stacked(cfgs: list[TrainConfig], out_dirs: list[str | Path],
     if failures:
         raise train.TrainingDiverged("; ".join(failures))
     return {**finished, **{s.run.cfg.seed: s.done for s in seeds}}
+
+
+def begin_group_epoch(reporter: StepReporter, group: list[Seed], seeds: list[Seed]) -> None:
+    """The reporter told the group's epoch; the job trains until its longest seed ends."""
+    training = [s for s in seeds if s.failure is None and not s.done]
+    reporter.begin_epoch(group[0].run.epoch, max(s.target for s in training),
+                         train.steps_per_epoch(group[0].run.cfg, group[0].batches))
 
 
 def end_seed_epoch(seed: Seed, row, wall: float, code: dict, stacked_with: list[int]) -> None:
