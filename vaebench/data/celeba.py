@@ -28,7 +28,7 @@ import PIL
 import torch
 from PIL import Image
 
-from vaebench import atomic
+from vaebench import atomic, paths
 from vaebench.data import images
 from vaebench.errors import UserError
 
@@ -39,7 +39,7 @@ SIZE = 64
 ALIGNED_WH = (178, 218)  # PIL's (width, height) of an aligned CelebA image
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 CACHE_ENV = "VAEBENCH_CACHE"
-DEFAULT_CACHE_DIR = "results/data"  # where the DAG's prepare rule writes it
+DEFAULT_CACHE_DIR = paths.DATA  # where the DAG's prepare rule writes it
 HOW_TO = ("put CelebA's aligned images there (<root>/celeba/img_align_celeba/*.jpg, "
           "list_eval_partition.txt beside the folder; torchvision.datasets.CelebA(root, "
           "download=True) or Kaggle's jessicali9530/celeba-dataset give this) and set data_root "
@@ -196,7 +196,7 @@ def check_variant(crop: str, resize: str) -> None:
 
 def cache_path(crop: str, resize: str, cache_dir: str | Path | None = None) -> Path:
     folder = cache_dir or os.environ.get(CACHE_ENV) or DEFAULT_CACHE_DIR
-    return Path(folder) / f"celeba_{crop}_{resize}.pt"
+    return Path(paths.celeba_cache(crop, resize, folder))
 
 
 def prepare(root: Path, crop: str, resize: str, out: Path) -> dict:

@@ -19,7 +19,7 @@ import pandas as pd
 import yaml
 from PIL import Image
 
-from vaebench import atomic
+from vaebench import atomic, paths
 from vaebench.artifacts import build_file
 from vaebench.data import celeba
 from vaebench.errors import UserError
@@ -72,7 +72,7 @@ def read_json(path: Path, fix: str) -> dict:
 
 def check_entry(paper: str, name: str, scale: str, results: Path, runs: list[Path]) -> dict:
     """The artifact's build.json after every refusal has been checked (scale, clean tree)."""
-    target = f"snakemake --cores all results/{paper}/{name}.csv --config scale={scale}"
+    target = f"snakemake --cores all {paths.artifact(paper, name)} --config scale={scale}"
     csv = results / paper / f"{name}.csv"
     built = read_artifact_csv(csv)["scale"].iloc[0] if csv.exists() else None
     if built is None:
@@ -83,7 +83,7 @@ def check_entry(paper: str, name: str, scale: str, results: Path, runs: list[Pat
     build = read_json(build_file(csv), f"rebuild it with {target}")
     dirty = [str(results / paper / name)] if not build["code"]["tree_clean"] else []
     for run in runs:
-        done = read_json(run / "done.json", f"train it with {target}")
+        done = read_json(Path(paths.done(run)), f"train it with {target}")
         if not done.get("code", {}).get("tree_clean"):
             dirty.append(str(run))
     if dirty:
@@ -103,21 +103,26 @@ def job_seconds(benchmark: Path, column: str = "s") -> float | None:
 
 def jobs_behind(spec: dict, name: str, scale: str, results: Path, runs: list[Path]) -> list:
     """[{job, wall_s}] for every job the artifact needed: datasets, FID references, runs, itself."""
-    bench = results / "benchmarks"
-    datasets = {json.loads((run / "done.json").read_text())["data"]["dataset"] for run in runs}
+    paper = spec["paper"]
+
+    def bench(job: str) -> Path:
+        return Path(paths.benchmark(job, results))
+
+    datasets = {json.loads(Path(paths.done(run)).read_text())["data"]["dataset"] for run in runs}
     datasets |= set(specs.artifact_data(spec, name, scale))
-    caches = {f"celeba_{'_'.join(celeba.VARIANTS[d])}" for d in datasets if d in celeba.VARIANTS}
-    files = {f"dataset {d}": bench / "data" / f"{d}.tsv" for d in sorted(datasets | caches)
-             if (bench / "data" / f"{d}.tsv").exists()}  # sampled data has no job
-    files |= {f"fid reference {Path(ref).stem}": bench / "fid" / f"{Path(ref).stem}.tsv"
+    caches = {paths.celeba_cache_name(*celeba.VARIANTS[d]) for d in datasets
+              if d in celeba.VARIANTS}
+    files = {f"dataset {d}": bench(paths.dataset_job(d)) for d in sorted(datasets | caches)
+             if bench(paths.dataset_job(d)).exists()}  # sampled data has no job
+    files |= {f"fid reference {Path(ref).stem}": bench(paths.fid_reference_job(ref))
               for ref in specs.fid_references(spec, name, scale)}
-    runs_root = results / "runs"
+    runs_root = Path(paths.runs_root(results))
     files |= {f"train {run.relative_to(runs_root / scale).as_posix()}":
-              bench / "train" / run.relative_to(runs_root).with_suffix(".tsv") for run in runs}
-    files[f"artifact {spec['paper']}/{name}"] = bench / "artifact" / spec["paper"] / f"{name}.tsv"
+              bench(paths.train_job(run.relative_to(runs_root).as_posix())) for run in runs}
+    files[f"artifact {paper}/{name}"] = bench(paths.artifact_job(paper, name))
     for alternative in alternatives.of_artifact(spec, name):
-        files[f"artifact {spec['paper']}/{name} under {alternative}"] = (
-            bench / "artifact" / spec["paper"] / "alternatives" / alternative / f"{name}.tsv")
+        files[f"artifact {paper}/{name} under {alternative}"] = bench(
+            paths.alternative_job(paper, alternative, name))
     # CPU seconds as well: jobs that shared the cores ran longer than they would alone, and
     # their CPU time over the cores is what the build costs on a machine of its own
     return [{"job": job, "wall_s": job_seconds(path), "cpu_s": job_seconds(path, "cpu_time")}
@@ -125,7 +130,7 @@ def jobs_behind(spec: dict, name: str, scale: str, results: Path, runs: list[Pat
 
 
 def run_entry(run: Path, runs_root: Path) -> dict:
-    done = json.loads((run / "done.json").read_text())
+    done = json.loads(Path(paths.done(run)).read_text())
     return {"run": run.relative_to(runs_root).as_posix(), "commit": done["code"]["commit"],
             "finished": done.get("finished"), "device": done.get("device"),
             "data": done.get("data"), "epochs": done.get("epochs"),
@@ -135,7 +140,7 @@ def run_entry(run: Path, runs_root: Path) -> dict:
 def provenance(paper: str, name: str, scale: str, results: Path, build: dict,
                runs: list[Path]) -> dict:
     spec = specs.load_spec(paper)
-    runs_root = results / "runs"
+    runs_root = Path(paths.runs_root(results))
     entries = [run_entry(run, runs_root) for run in runs]
     jobs = jobs_behind(spec, name, scale, results, runs)
     return {
@@ -183,7 +188,7 @@ def parse_names(names: list[str]) -> list[tuple[str, str]]:
     return chosen
 
 
-def record(scale: str, results: str | Path = "results", root: str | Path = RECORD_ROOT,
+def record(scale: str, results: str | Path = paths.RESULTS, root: str | Path = RECORD_ROOT,
            names: list[str] | None = None) -> list[str]:
     """Copy the chosen (default: every built) artifacts of `scale` into the record; returns
     their names. Every refusal is raised before the first file is written."""
@@ -194,7 +199,7 @@ def record(scale: str, results: str | Path = "results", root: str | Path = RECOR
                         f"snakemake --cores all --config scale={scale}")
     checked = []
     for paper, name in chosen:
-        runs = runs_behind(specs.load_spec(paper), name, scale, results / "runs")
+        runs = runs_behind(specs.load_spec(paper), name, scale, Path(paths.runs_root(results)))
         build = check_entry(paper, name, scale, results, runs)
         checked.append((paper, name, provenance(paper, name, scale, results, build, runs)))
     for paper, name, facts in checked:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vaebench import paths
 from vaebench.errors import UserError
 from vaebench.eval.verdict import contract_keys
 
@@ -75,7 +76,7 @@ def of_artifact(spec: dict, name: str) -> list[str]:
 def artifact_csv(results: str | Path, paper: str, name: str, alternative: str) -> Path:
     """Where the artifact built under an alternative writes (its own folder, so that the side
     files a builder writes beside its CSV, e.g. `<name>_runs.csv`, stay apart)."""
-    return Path(results) / paper / "alternatives" / alternative / f"{name}.csv"
+    return Path(paths.alternative_artifact(paper, alternative, name, "csv", results))
 
 
 def with_sensitivity(frame: pd.DataFrame, under: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -8,6 +8,7 @@ each dataset left out with the reason; every other artifact needs all of its dat
 from collections.abc import Callable
 from pathlib import Path
 
+from vaebench import paths
 from vaebench.data import datasets as data
 from vaebench.spec import specs
 
@@ -42,7 +43,7 @@ def present_experiments(spec: dict, name: str, scale: str, root=None,
             if dataset not in missing]
 
 
-def present_runs(spec: dict, name: str, scale: str, runs_root="results/runs", root=None,
+def present_runs(spec: dict, name: str, scale: str, runs_root=paths.RUNS, root=None,
                  fetchable: Callable[[str], bool] = lambda dataset: False) -> list[Path]:
     """The run directories of `present_experiments`, one per (experiment, seed)."""
     return [specs.run_dir(runs_root, scale, spec["paper"], experiment, seed)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 
+from vaebench import paths
 from vaebench.errors import UserError
 from vaebench.spec import baselines, claims, inconsistencies, schema
 from vaebench.train.config import TrainConfig
@@ -261,7 +262,7 @@ def artifact(spec: dict, name: str) -> dict:
 
 
 def run_dir(runs_root: str | Path, scale: str, paper: str, experiment: str, seed: int) -> Path:
-    return Path(runs_root) / scale / paper / experiment / f"seed{seed}"
+    return Path(paths.run_dir(scale, paper, experiment, seed, runs_root))
 
 
 def _all_listed(grids) -> list[str]:
@@ -278,7 +279,7 @@ def artifact_experiments(spec: dict, name: str, scale: str) -> list[str]:
     return list(grids[check_scale(scale)] if isinstance(grids, dict) else grids)
 
 
-def artifact_runs(spec: dict, name: str, scale: str, runs_root="results/runs") -> list[Path]:
+def artifact_runs(spec: dict, name: str, scale: str, runs_root=paths.RUNS) -> list[Path]:
     """Run directories an artifact aggregates, one per (experiment, seed)."""
     return [run_dir(runs_root, scale, spec["paper"], experiment, seed)
             for experiment in artifact_experiments(spec, name, scale)
@@ -309,7 +310,7 @@ def fid_references(spec: dict, name: str, scale: str) -> list[str]:
         return []
     n, dataset = (per_scale(entry[key], scale) for key in ("n", "dataset"))
     datasets = dataset if isinstance(dataset, list) else [dataset]  # e.g. one per resize mode
-    return [f"results/fid/{name}_{entry.get('split', 'test')}_n{n}.npz" for name in datasets]
+    return [paths.fid_reference(name, entry.get("split", "test"), n) for name in datasets]
 
 
 def per_scale(value, scale: str):
@@ -319,7 +320,7 @@ def per_scale(value, scale: str):
 def artifacts_read(spec: dict, name: str) -> list[str]:
     """CSVs of other artifacts of the same paper that this one plots (`from_artifacts:`), so that
     an expensive evaluation (e.g. FID along training) runs once for a table and its figure."""
-    return [f"results/{spec['paper']}/{other}.csv"
+    return [paths.artifact(spec["paper"], other)
             for other in artifact(spec, name).get("from_artifacts", [])]
 
 
