@@ -2,10 +2,12 @@
 #   snakemake --cores 2                         all available artifacts at the default scale
 #   snakemake --cores 2 --config scale=smoke    the plumbing in minutes (CI)
 #   snakemake --cores 2 results/asperti2019/table1.csv
-# Papers are data (benchmarks/<paper>.yaml); the rules are generic over them.
+#   snakemake --cores 8 results/table2.csv      every paper's Table 2 in one table
+# Papers are data (benchmarks/<paper>.yaml); the rules are generic over them, and the package
+# plans the DAG (vaebench.plan) with every path under results/ spelled once (vaebench.paths).
 import sys
 
-import yaml
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version, validate
 
 from vaebench import workflow_config as vaebench_config
@@ -16,16 +18,11 @@ min_version("9.19")
 configfile: "workflow/config.yaml"
 
 
-# `--config download=false` arrives as the string "false": read such values as YAML.
-for _key in ("download", "train_threads"):
-    if isinstance(config.get(_key), str):
-        config[_key] = yaml.safe_load(config[_key])
-
+config.update(vaebench_config.typed(config))
 # one line with the allowed values (Snakemake's validate would dump the jsonschema error)
 _problem = vaebench_config.problem(config, "workflow/schemas/config.schema.yaml")
 if _problem:
-    print(_problem, file=sys.stderr)
-    sys.exit(2)
+    raise WorkflowError(_problem)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 
@@ -54,7 +51,7 @@ localrules:
     all,
     dataset,
     summary,
-    flat_artifact_name,
+    across_papers,
     unknown_target,
     rule_times,
 
@@ -64,4 +61,4 @@ rule all:
     input:
         # `snakemake --report` after any target reports what exists (the full list would make
         # it fail on the first artifact not built yet)
-        built_outputs() if "--report" in sys.argv else "results/summary.csv",
+        built_outputs() if "--report" in sys.argv else paths.summary(),

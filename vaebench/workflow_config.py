@@ -2,7 +2,7 @@
 
 Snakemake's own `validate` dumps the jsonschema error (10-12 lines); a person at a terminal needs
 the key, the value given and the values allowed. The Snakefile calls `problem()` first and stops
-with exit code 2 on an answer; `validate` then fills in the defaults.
+with that line as its error; `validate` then fills in the defaults.
 """
 
 import os
@@ -10,6 +10,11 @@ import re
 from pathlib import Path
 
 import yaml
+
+from vaebench import paths
+
+# `--config download=false` arrives as the string "false": these keys are read as YAML
+YAML_VALUED = ("download", "train_threads")
 
 
 def allowed(rule: dict) -> str:
@@ -38,6 +43,12 @@ def _fits(value, rule: dict) -> bool:
     return not ("minimum" in rule and isinstance(value, int) and value < rule["minimum"])
 
 
+def typed(config: dict) -> dict:
+    """The YAML_VALUED keys given as strings on the command line, read as YAML."""
+    return {key: yaml.safe_load(config[key]) for key in YAML_VALUED
+            if isinstance(config.get(key), str)}
+
+
 def problem(config: dict, schema_path: str) -> str | None:
     """One line naming the first bad key, its value and what is allowed; None if all is well."""
     schema = yaml.safe_load(Path(schema_path).read_text())
@@ -60,8 +71,8 @@ def export_environment(data_root: str, device: str, download: bool, workflow_dir
     this workflow's own vaebench first, so a job imports the code its Snakefile came with,
     inside a rule's conda environment too."""
     os.environ["VAEBENCH_DATA"] = data_root
-    os.environ["VAEBENCH_CACHE"] = "results/data"  # prepared datasets (CelebA): rule celeba_cache
+    os.environ["VAEBENCH_CACHE"] = paths.DATA  # prepared datasets (CelebA): rule celeba_cache
     os.environ["VAEBENCH_DEVICE"] = device
     os.environ["VAEBENCH_DOWNLOAD"] = "1" if download else "0"
-    paths = [workflow_dir, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
-    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
+    imports = [workflow_dir, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(imports))

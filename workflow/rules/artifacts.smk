@@ -3,14 +3,14 @@
 
 rule fid_reference:
     output:
-        "results/fid/{dataset}_{split}_n{n}.npz",
+        paths.fid_reference(),
     wildcard_constraints:
         split="train|test",
         n=r"\d+",
     log:
-        "results/logs/fid/{dataset}_{split}_n{n}.log",
+        paths.log(paths.fid_job()),
     benchmark:
-        "results/benchmarks/fid/{dataset}_{split}_n{n}.tsv"
+        paths.benchmark(paths.fid_job())
     resources:
         runtime=job_runtime("fid_reference"),
         mem_mb=job_mem_mb("fid_reference"),
@@ -22,7 +22,7 @@ rule fid_reference:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench fid-reference {wildcards.dataset} --split {wildcards.split}"
             " --n {wildcards.n} --out {output} --device {params.device}"
         )
@@ -35,14 +35,14 @@ rule artifact_alternative:
         alternative_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
-        csv="results/{paper}/alternatives/{alternative}/{artifact}.csv",
-        png="results/{paper}/alternatives/{alternative}/{artifact}.png",
+        csv=paths.alternative_artifact(),
+        png=paths.alternative_artifact(suffix="png"),
     wildcard_constraints:
         alternative=r"[a-z][a-z0-9_]*",
     log:
-        "results/logs/artifact/{paper}/alternatives/{alternative}/{artifact}.log",
+        paths.log(paths.alternative_job()),
     benchmark:
-        "results/benchmarks/artifact/{paper}/alternatives/{alternative}/{artifact}.tsv"
+        paths.benchmark(paths.alternative_job())
     threads: artifact_threads
     resources:
         runtime=job_runtime("artifact"),
@@ -55,7 +55,7 @@ rule artifact_alternative:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
             " --scale {params.scale} --threads {threads} --alternative {wildcards.alternative}"
         )
@@ -66,18 +66,27 @@ rule artifact:
         artifact_inputs,
         spec="benchmarks/{paper}.yaml",
     output:
-        csv="results/{paper}/{artifact}.csv",
+        csv=paths.artifact(),
         # the CSV as a table the report shows inline (a .csv it only offers for download)
-        table=report("results/{paper}/{artifact}.table.html",
-                     caption="../report/artifact_table.rst", category="{paper}",
-                     subcategory="{artifact}", labels=table_labels),
-        png=report("results/{paper}/{artifact}.png", caption="../report/artifact_figure.rst",
-                   category="{paper}", subcategory="{artifact}", labels=figure_labels),
-        build="results/{paper}/{artifact}.build.json",  # commit and machine, for the record
+        table=report(
+            paths.artifact(suffix="table.html"),
+            caption="../report/artifact_table.rst",
+            category="{paper}",
+            subcategory="{artifact}",
+            labels=table_labels,
+        ),
+        png=report(
+            paths.artifact(suffix="png"),
+            caption="../report/artifact_figure.rst",
+            category="{paper}",
+            subcategory="{artifact}",
+            labels=figure_labels,
+        ),
+        build=paths.artifact(suffix="build.json"),  # commit and machine, for the record
     log:
-        "results/logs/artifact/{paper}/{artifact}.log",
+        paths.log(paths.artifact_job()),
     benchmark:
-        "results/benchmarks/artifact/{paper}/{artifact}.tsv"
+        paths.benchmark(paths.artifact_job())
     threads: artifact_threads
     resources:
         runtime=job_runtime("artifact"),
@@ -90,7 +99,7 @@ rule artifact:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench artifact {wildcards.paper} {wildcards.artifact}"
             " --scale {params.scale} --threads {threads}"
         )
@@ -98,56 +107,63 @@ rule artifact:
 
 rule summary:
     input:
-        csv=[f"results/{p}/{a}.csv" for p, a in BUILDABLE],
+        csv=summary_inputs,
     output:
         summary=summary_output(),
-        page="results/REPLICATION.md",
+        page=paths.replication_page(),
     log:
-        "results/logs/summary.log",
+        paths.log("summary"),
     benchmark:
-        "results/benchmarks/summary.tsv"
+        paths.benchmark("summary")
     params:
         python=PYTHON,
         scale=SCALE,
-        skipped=skipped_flags(),
+        skipped=skipped_flags,
     message:
         "summary: every artifact's verdict, or why it was skipped"
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench summary {input.csv} {params.skipped} --scale {params.scale}"
             " --out {output.summary}"
         )
 
 
-rule flat_artifact_name:
-    # Every paper has a "Table 2": names are per paper. Say which ones exist instead of guessing.
+rule across_papers:
+    # Names are per paper (each has its own "Table 2"): results/table2.csv puts every paper's
+    # table2 in one table, a `paper` column first, and their figures in results/table2.png.
+    input:
+        unpack(across_papers_inputs),
     output:
-        "results/{flat}.csv",
+        csv=paths.across_papers(),
+        png=paths.across_papers(suffix="png"),
     wildcard_constraints:
-        flat=r"(table|figure)\d+[a-z0-9_]*",
+        name=vb_targets.across_papers_regex(PLAN),
     log:
-        "results/logs/flat_{flat}.log",
+        paths.log(paths.across_papers_job()),
     params:
-        candidates=per_paper_names,
+        python=PYTHON,
+    message:
+        "every paper's {wildcards.name} in one table: {output.csv}"
     conda:
         CONDA_ENV
     shell:
-        "echo 'vaebench: results/{wildcards.flat}.csv is ambiguous; artifacts are per paper:"
-        " {params.candidates}' | tee {log} >&2; exit 2"
+        vb_jobs.logged(
+            "{params.python} -m vaebench.artifacts.across_papers {input.csv} --out {output.csv}"
+        )
 
 
 rule unknown_target:
     # results/<paper>/<artifact>.csv of no spec: say which papers or artifacts exist
     output:
-        "results/{target}.csv",
+        f"{paths.RESULTS}/{{target}}.csv",
     wildcard_constraints:
-        target=known_targets_regex(),
+        target=vb_targets.known_targets_regex(PLAN),
     log:
-        "results/logs/unknown/{target}.log",
+        paths.log("unknown/{target}"),
     params:
-        message=lambda wildcards: shlex.quote(unknown_target_message(wildcards.target)),
+        message=unknown_target_message,
     conda:
         CONDA_ENV
     shell:

@@ -5,12 +5,12 @@ rule throughput:
     input:
         "benchmarks/perf/throughput.yaml",
     output:
-        csv="results/perf/throughput.csv",
-        png="results/perf/throughput.png",
+        csv=paths.perf("throughput"),
+        png=paths.perf("throughput", "png"),
     log:
-        "results/logs/perf/throughput.log",
+        paths.log("perf/throughput"),
     benchmark:
-        "results/benchmarks/perf/throughput.tsv"
+        paths.benchmark("perf/throughput")
     threads: workflow.cores
     params:
         python=PYTHON,
@@ -29,16 +29,17 @@ rule throughput:
 #   snakemake --cores 1 -f results/perf/rules.csv
 rule rule_times:
     output:
-        csv="results/perf/rules.csv",
-        png="results/perf/rules.png",
-        span="results/perf/rules_span.csv",
+        csv=paths.perf("rules"),
+        png=paths.perf("rules", "png"),
+        span=paths.perf("rules_span"),
     log:
-        "results/logs/perf/rules.log",
+        paths.log("perf/rules"),
     params:
         python=PYTHON,
+        benchmarks=paths.BENCHMARKS,
         patterns=benchmark_patterns,
     conda:
         CONDA_ENV
     shell:
-        "{params.python} -m vaebench rule-times --benchmarks results/benchmarks --out {output.csv}"
+        "{params.python} -m vaebench rule-times --benchmarks {params.benchmarks} --out {output.csv}"
         " {params.patterns} > {log} 2>&1"

@@ -5,14 +5,14 @@
 rule celeba_cache:
     # CelebA cropped and resized once per (crop, resize); every job that trains on it reads this.
     output:
-        "results/data/celeba_{crop}_{resize}.pt",
+        paths.celeba_cache(),
     wildcard_constraints:
         crop="crop128|crop140",
         resize="nearest|bilinear|bicubic",
     log:
-        "results/logs/data/celeba_{crop}_{resize}.log",
+        paths.log(paths.celeba_cache_job()),
     benchmark:
-        "results/benchmarks/data/celeba_{crop}_{resize}.tsv"
+        paths.benchmark(paths.celeba_cache_job())
     threads: workflow.cores
     params:
         python=PYTHON,
@@ -21,7 +21,7 @@ rule celeba_cache:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench prepare-celeba --crop {wildcards.crop}"
             " --resize {wildcards.resize} --out {output}"
         )
@@ -31,11 +31,11 @@ rule dataset:
     input:
         dataset_inputs,
     output:
-        "results/data/{dataset}.json",
+        paths.dataset_check(),
     log:
-        "results/logs/data/{dataset}.log",
+        paths.log(paths.dataset_job()),
     benchmark:
-        "results/benchmarks/data/{dataset}.tsv"
+        paths.benchmark(paths.dataset_job())
     params:
         python=PYTHON,
     message:
@@ -43,7 +43,7 @@ rule dataset:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench datasets --prepare {wildcards.dataset}"
             " --stamp {output}"
         )
@@ -53,14 +53,14 @@ rule train:
     input:
         run_inputs,
     output:
-        "results/runs/{scale}/{paper}/{experiment}/seed{seed}/done.json",
+        paths.run_done(),
     wildcard_constraints:
         paper=r"[a-z]+\d{4}(~[a-z][a-z0-9_]*)?",  # <paper>~<alternative>: its alternative runs
-        scale=per_seed_scale_regex(),  # not the runs of a stacked job
+        scale=vb_stacking.per_seed_scale_regex(PLAN),  # not the runs of a stacked job
     log:
-        "results/logs/train/{scale}/{paper}/{experiment}/seed{seed}.log",
+        paths.log(paths.train_job()),
     benchmark:
-        "results/benchmarks/train/{scale}/{paper}/{experiment}/seed{seed}.tsv"
+        paths.benchmark(paths.train_job())
     threads: config["train_threads"]
     resources:
         # a token per GPU job: `--resources gpu=N` runs N at once, each claims its own device
@@ -76,7 +76,7 @@ rule train:
     conda:
         CONDA_ENV
     shell:
-        logged(
+        vb_jobs.logged(
             "{params.python} -m vaebench train {params.paper} --experiment {wildcards.experiment}"
             " --scale {wildcards.scale} --seed {wildcards.seed} --out $(dirname {output})"
             " --threads {threads}"
@@ -87,19 +87,18 @@ rule train:
 # The seeds of a stack_seeds experiment as one vectorised model in one job (vaebench.train.stacked):
 # its outputs are every seed's done.json, each run directory as a job per seed writes it.
 for _paper_dir, _experiment, _seeds in STACKED:
-    _runs = f"results/runs/{SCALE}/{_paper_dir}/{_experiment}"
 
     rule:
         name:
             f"train_stacked_{_paper_dir.replace('~', '__')}_{_experiment}"
         input:
-            stacked_inputs(_paper_dir, _experiment, _seeds),
+            vb_inputs.stacked_inputs(PLAN, _paper_dir, _experiment, _seeds),
         output:
-            [f"{_runs}/seed{seed}/done.json" for seed in _seeds],
+            [paths.run_done(SCALE, _paper_dir, _experiment, seed) for seed in _seeds],
         log:
-            f"results/logs/train/{SCALE}/{_paper_dir}/{_experiment}/stacked.log",
+            paths.log(paths.stacked_job(SCALE, _paper_dir, _experiment)),
         benchmark:
-            f"results/benchmarks/train/{SCALE}/{_paper_dir}/{_experiment}/stacked.tsv"
+            paths.benchmark(paths.stacked_job(SCALE, _paper_dir, _experiment))
         threads: config["train_threads"]
         resources:
             gpu=GPUS_PER_JOB,
@@ -107,17 +106,20 @@ for _paper_dir, _experiment, _seeds in STACKED:
             mem_mb=job_mem_mb("train"),
         params:
             python=PYTHON,
-            config_hash=stacked_config_hash(_paper_dir, _experiment, _seeds),
-            paper=paper_flags(SimpleNamespace(paper=_paper_dir)),
+            config_hash=vb_identity.stacked_config_hash(
+                PLAN.specs, _paper_dir, _experiment, SCALE, _seeds
+            ),
+            paper=vb_jobs.paper_flags(_paper_dir),
             experiment=_experiment,
             seeds=" ".join(map(str, _seeds)),
-            out=seed_pattern(_runs),  # vaebench fills in each seed
+            # <runs>/seed{seed}: vaebench fills in each seed
+            out=unformatted(paths.run_dir(SCALE, _paper_dir, _experiment)),
         message:
             f"train {_paper_dir}/{_experiment} seeds {_seeds} as one stacked model ({SCALE})"
         conda:
             CONDA_ENV
         shell:
-            logged(
+            vb_jobs.logged(
                 "{params.python} -m vaebench train {params.paper} --experiment {params.experiment}"
                 f" --scale {SCALE} --seeds {{params.seeds}} --out '{{params.out}}'"
                 " --threads {threads} --restart-if-changed --exit-with-workflow"
