@@ -7,8 +7,8 @@ import re
 from vaebench import paths
 from vaebench.plan.context import Plan
 
-ARTIFACT_TARGET = re.compile(r"results/([a-z]+\d{4})/([^/]+)\.csv")
-ACROSS_PAPERS_TARGET = re.compile(r"results/([a-z][a-z0-9_]*)\.csv")
+ARTIFACT_TARGET = re.compile(re.escape(paths.RESULTS) + r"/([a-z]+\d{4})/([^/]+)\.csv")
+ACROSS_PAPERS_TARGET = re.compile(re.escape(paths.RESULTS) + r"/([a-z][a-z0-9_]*)\.csv")
 NOT_AN_ARTIFACT = {"summary"}  # results/summary.csv: every artifact's verdict
 
 
