@@ -30,7 +30,7 @@ def workdir(tmp_path_factory):
 
 def dry_run(workdir, *args) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", PROBE, "-n", "--cores", "1", *args],
-                          cwd=workdir, capture_output=True, text=True, timeout=300)
+                          cwd=workdir, capture_output=True, text=True)
 
 
 def probe(result) -> str:
