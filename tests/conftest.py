@@ -1,6 +1,7 @@
 """Shared fixtures: the real data root (../shared/data in CI) and small training configs."""
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,10 @@ def build_into(out: Path, builder, spec: dict, name: str, scale: str, runs=()) -
 
     write_built(builder(BuildContext(spec, name, scale, tuple(runs), out.parent)), out)
     return out
+
+
+def default_sigint() -> None:
+    """preexec_fn of a child that must stop on SIGINT: a shell that starts a command in the
+    background (`cmd &`, nohup) leaves SIGINT ignored, an ignored signal stays ignored across exec,
+    and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -13,7 +13,7 @@ import time
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, default_sigint
 from vaebench import __version__, cli
 
 HIDDEN = {"bench --measure", "bench --case"}  # internal: the benchmark's worker processes
@@ -166,7 +166,8 @@ def test_sigint_to_a_training_process_is_one_line_and_it_resumes(tiny_config, tm
     out = tmp_path / "run"
     command = [sys.executable, "-m", "vaebench", "train", "--config", str(config), "--out",
                str(out), "--threads", "1"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 120
         while not (out / "checkpoint.pt").exists():

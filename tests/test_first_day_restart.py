@@ -14,7 +14,7 @@ import time
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, default_sigint
 
 pytestmark = pytest.mark.slow  # runs Snakemake as a process
 
@@ -51,7 +51,7 @@ def start_and_stop(workdir, sig: int) -> subprocess.CompletedProcess:
     Snakemake process alone (not its job), as `kill -INT <pid>` or `kill -9 <pid>` does."""
     process = subprocess.Popen([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=workdir,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               start_new_session=True)
+                               start_new_session=True, preexec_fn=default_sigint)
     try:
         deadline = time.monotonic() + 120
         while not (workdir / "out" / "a.txt.started").exists():
