@@ -25,6 +25,7 @@ from pathlib import Path
 
 import yaml
 
+from vaebench import paths
 from vaebench.errors import UserError
 from vaebench.train.config import TrainConfig
 from vaebench.train.epochs import planned_epochs
@@ -77,7 +78,7 @@ def last_write(run: Path) -> float:
 
 def read_run(run: Path, name: str, now: float) -> RunProgress:
     """The progress of the run in folder `run`, as of `now` (seconds since the epoch)."""
-    if (run / "done.json").exists():
+    if (run / paths.DONE).exists():
         return RunProgress(name, "done", name)
     cfg = read_config(run / "config.yaml")
     job = name.rsplit("/", 1)[0] if cfg is not None and cfg.stack_seeds else name
@@ -196,7 +197,7 @@ def format_summary(lines: list[RunProgress], scale: str, cores: int, targets: bo
 def progress_report(results: Path, scale: str, targets: list[str], cores: int,
                     now: float | None = None, calibration=None) -> str:
     """The report: one line per partial run and per job not started, then the totals."""
-    runs_root = Path(results) / "runs"
+    runs_root = Path(paths.runs_root(results))
     start = f"start the DAG first: snakemake --cores all --config scale={scale}"
     if not Path(results).is_dir():
         raise UserError(f"no folder {results}: nothing has run here yet; {start}")
