@@ -8,6 +8,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# Every artifact figure a test builds, in this process or in a vaebench / Snakemake process it
+# starts (they inherit the environment), must read without its CSV: labelled axes, a legend
+# (vaebench.plots.unreadable). Outside the tests an unreadable figure is a warning.
+os.environ.setdefault("VAEBENCH_STRICT_FIGURES", "1")
+
 
 def shared_data_root() -> Path:
     """$VAEBENCH_DATA, else ../shared/data (CI), else ./data."""

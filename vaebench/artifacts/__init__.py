@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from vaebench import atomic, plots, provenance
-from vaebench.artifacts import table_html
+from vaebench.artifacts import figure_note, table_html
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
 from vaebench.eval import verdict
@@ -69,6 +69,7 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     table = claims.mark_reduced(built.table, spec, name, scale)
     judged = verdict.finalise(table, claims.rows_of(spec, name), alpha_of(spec, name),
                               claims.no_seed_noise(spec, name))
+    plots.note(built.figure, figure_note.lines(judged))
     write_built(dataclasses.replace(built, table=judged), out)
     if alternative is not None:
         return out
@@ -90,6 +91,7 @@ def alpha_of(spec: dict, name: str) -> float:
 def write_built(built: Built, out: Path) -> None:
     """A builder's result beside `out` (<name>.csv): its side tables as <name>_<key>.csv, the
     table itself, and its figure as <name>.png; each file written atomically."""
+    plots.check_readable(built.figure, str(out.with_suffix(".png")))  # before any file
     for key, table in built.extra_tables.items():
         atomic.write_csv(out.with_name(f"{out.stem}_{key}.csv"), table)
     atomic.write_csv(out, built.table)

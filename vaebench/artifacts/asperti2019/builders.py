@@ -73,7 +73,10 @@ def plot_table1(frame, stats, paper_rows, paper_inactive):
     for ax, metric, label in ((axes[0], "var_mu", "Var(μ)"), (axes[1], "mean_sigma2", "E[σ²]")):
         values = np.array([s[metric].to_numpy() for s in stats])
         ax.errorbar(ranks, values.mean(0), yerr=values.std(0) if len(values) > 1 else None,
-                    fmt="o", label=f"replicated (mean ± sd, {len(stats)} runs)")
+                    fmt="o", capsize=4, label=f"replicated (mean ± sd, {len(stats)} runs)")
+        # each run's value too: an sd of 0.01 on a [0, 1] axis is shorter than its marker
+        ax.plot(np.repeat(ranks[None, :] + 0.2, len(values), 0).ravel(), values.ravel(), ".",
+                color="C0", alpha=0.35, ms=4, label="replicated, each run (shifted right)")
         ax.plot(ranks, paper_rows[metric], "kx", label="paper, Table 1")
         ax.axhline(INACTIVE, color="gray", lw=0.8, ls="--")
         ax.set(xlabel="latent variable, sorted by Var(μ)", ylabel=label, ylim=(-0.05, 1.15))
@@ -191,6 +194,7 @@ def plot_figure1(probe, labels, sigma2, spread, frame):
     ax_time.plot(spread.index + 1, spread.values, label="spread of the ten μ (sd)")
     ax_time.axhline(1.0, color="k", ls=":", lw=1, label="paper: σ² ≈ 1 at start")
     ax_time.set(xscale="log", yscale="log", xlabel="minibatch of 128 (first epoch)",
+                ylabel="σ² (mean) and sd of μ, latent units",
                 title="variance shrinks, digits spread out")
     ax_time.legend(fontsize=8)
     shrink = frame.loc[frame.metric == "sigma2_shrinks_below_ratio"].iloc[0]
@@ -324,6 +328,7 @@ def plot_table1_conv(frame, conv_stats, dense_stats, reported):
     ax_count.plot([0], [reported["inactive_count"]], "kx", ms=12, mew=2, label="paper")
     ax_count.plot([1], [reported["dense_inactive_count"]], "kx", ms=12, mew=2)
     ax_count.set(xticks=[0, 1], xticklabels=["conv", "dense"], ylabel="inactive of 16",
+                 xlabel="network",
                  ylim=(0, 17), title="inactive variables")
     ax_count.legend(fontsize=8, loc="upper center", ncol=2)
     fewer = frame.loc[frame.metric == "conv_fewer_inactive_than_dense"].iloc[0]
@@ -522,7 +527,8 @@ def plot_variance_law(frame, points, tol):
         laws = points.loc[(points.experiment == e) & ~points.inactive.astype(bool), "law"]
         labels.append(f"{e}\n{int(((laws - 1).abs() <= tol).sum())}/{len(laws)} active "
                       f"within ±{tol}")
-    ax.set(xticks=range(len(experiments)), ylabel="Var(μ) + E[σ²]")
+    ax.set(xticks=range(len(experiments)), ylabel="Var(μ) + E[σ²]",
+           xlabel="trained model (its experiment; points jittered sideways)")
     ax.set_xticklabels(labels, fontsize=8)
     ax.legend(fontsize=8, loc="lower left")
     overall = verdict.artifact_verdict(frame)

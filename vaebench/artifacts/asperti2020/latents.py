@@ -75,9 +75,13 @@ def plot_first_epoch(run: Path, art: dict, frame: pd.DataFrame):
     steps = steps_per_logged_epoch(run, trajectory)
     sigma2 = sigma2_matrix(trajectory).iloc[:steps]
     fig, ax = plots.figure(figsize=(8, 4.5))
-    ax.plot(sigma2.index, sigma2.to_numpy(), linewidth=0.8)
-    for edge in (art["band"]["active_below"], art["band"]["inactive_above"]):
-        ax.axhline(edge, color="grey", linestyle=":", linewidth=0.8)
+    lines = ax.plot(sigma2.index, sigma2.to_numpy(), linewidth=0.8)
+    lines[0].set_label(f"one line per latent variable ({run.name})")
+    band = art["band"]
+    for edge, label in ((band["active_below"], f"active below {band['active_below']:g}"),
+                        (band["inactive_above"], f"inactive above {band['inactive_above']:g}")):
+        ax.axhline(edge, color="grey", linestyle=":", linewidth=0.8, label=label)
+    ax.legend(fontsize=7, loc="lower left")
     ax.set(xlabel="minibatch (first epoch)", ylabel="E[σ²] of each latent variable",
            ylim=(0, 1.1))
     claim = frame[frame.metric == "most_undecided_after_epoch1"].iloc[0]
@@ -115,8 +119,12 @@ def figure6(ctx: BuildContext) -> Built:
 
 def plot_figure6(means: pd.DataFrame, art: dict, frame: pd.DataFrame):
     fig, ax = plots.figure(figsize=(8, 4.5))
-    ax.plot(means.index, means.to_numpy(), linewidth=0.8, marker="." if len(means) < 5 else None)
-    ax.axhline(art["band"]["active_below"], color="grey", linestyle=":", linewidth=0.8)
+    lines = ax.plot(means.index, means.to_numpy(), linewidth=0.8,
+                    marker="." if len(means) < 5 else None)
+    lines[0].set_label("one line per latent variable (the first run)")
+    ax.axhline(art["band"]["active_below"], color="grey", linestyle=":", linewidth=0.8,
+               label=f"active below {art['band']['active_below']:g}")
+    ax.legend(fontsize=7, loc="lower left")
     ax.set(xlabel="epoch", ylabel="E[σ²] of each latent variable (epoch mean)", ylim=(0, 1.1))
     claim = frame[frame.metric == "activation_is_gradual"].iloc[0]
     ax.set_title(f"{art['title']}\nactivation gradual: {claim.verdict}", fontsize=9)

@@ -84,17 +84,24 @@ def table5(ctx: BuildContext) -> Built:
     return Built(frame, plot_table5(frame, ctx.scale), {"runs": table})
 
 
+PANELS = ((["inactive", "inactive_code"], "inactive latent variables (count)"),
+          (["REC", "GEN-1", "GEN-2"], "FID"),
+          (["mse"], "reconstruction mse (per pixel, [0, 1] scale)"))
+
+
 def plot_table5(frame: pd.DataFrame, scale: str):
     cells = frame[frame.lr != "all"].astype({"lr": float})
-    fig, axes = plots.figure(1, 3, figsize=(13, 4))
-    for ax, metrics in zip(axes, (["inactive"], ["REC", "GEN-1", "GEN-2"], ["mse"]), strict=True):
+    fig, axes = plots.figure(1, 3, figsize=(13, 4.2))
+    for ax, (metrics, ylabel) in zip(axes, PANELS, strict=True):
         for i, metric in enumerate(metrics):
             part = cells[cells.metric == metric].sort_values("lr")
             ax.errorbar(part.lr, part.replicated.astype(float), fmt="o-", color=f"C{i}",
-                        yerr=part["std"].astype(float).fillna(0), label=f"{metric} replicated")
-            ax.plot(part.lr, part.reported.astype(float), "x--", color=f"C{i}",
-                    label=f"{metric} reported")
-        ax.set(xlabel="first-stage learning rate", xscale="log")
+                        capsize=3, yerr=part["std"].astype(float).fillna(0),
+                        label=f"{metric} replicated (mean ± sd over seeds)")
+            ax.plot(part.lr, pd.to_numeric(part.reported, errors="coerce"), "x--",
+                    color=f"C{i}", label=f"{metric} reported (paper)")
+        ax.set(xlabel="first-stage learning rate", xscale="log",
+               ylabel=plots.fid_label(cells) if ylabel == "FID" else ylabel)
         ax.legend(fontsize=7)
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.lr == "all"].itertuples())
     fig.suptitle(f"Asperti & Trentin Table 5, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)

@@ -119,7 +119,8 @@ def plot_curves(ctx: BuildContext, frame: pd.DataFrame, what: str):
     for i, metric in enumerate(FIDS):
         part = cells[cells.metric == metric].sort_values("epochs")
         mean, std = part.replicated.astype(float), part["std"].astype(float).fillna(0)
-        ax.plot(part.epochs, mean, "o-", color=f"C{i}", label=f"{metric} replicated")
+        ax.plot(part.epochs, mean, "o-", color=f"C{i}",
+                label=f"{metric} replicated (mean ± sd over seeds)")
         ax.fill_between(part.epochs, mean - std, mean + std, color=f"C{i}", alpha=0.2)
         extrapolated = cells[cells.metric == f"{metric}_inf"].sort_values("epochs")
         if len(extrapolated) and len(extrapolated) == len(part):
@@ -127,8 +128,10 @@ def plot_curves(ctx: BuildContext, frame: pd.DataFrame, what: str):
                     color=f"C{i}", label=f"{metric} FID∞ (fit in 1/N)")
         ax.plot(reported.epochs, reported[metric], "--", color=f"C{i}",
                 label=f"{metric} reported (Table 1)")
-    ax.set(xlabel="epochs of the first stage (the second stage: twice as many)", ylabel="FID")
-    ax.legend(fontsize=7)
+    ax.set(xlabel="epochs of the first stage (the second stage: twice as many)",
+           ylabel=plots.fid_label(cells))
+    plots.span_both(ax, cells.epochs, reported.epochs)  # quick's few epochs beside the paper's
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.epochs == "all"]
                          .itertuples())
     ax.set_title(f"Asperti & Trentin {what}, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)

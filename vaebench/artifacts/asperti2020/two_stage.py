@@ -199,19 +199,22 @@ def plot_fids(frame: pd.DataFrame, title: str):
         part = fids[fids.model == model].set_index("metric").reindex(FIDS)
         x = [j + (2 * i) * width for j in range(len(FIDS))]
         ax.bar(x, part.reported.astype(float), width, hatch="//", alpha=0.5,
-               label=f"{model} (reported)", color=f"C{i}")
+               label=f"{model}: the paper", color=f"C{i}")
         if part.replicated.notna().any():
             ax.bar([v + width for v in x], part.replicated.astype(float), width,
-                   yerr=part["std"].astype(float).fillna(0), label=f"{model} (replicated)",
-                   color=f"C{i}")
+                   yerr=part["std"].astype(float).fillna(0), capsize=3, color=f"C{i}",
+                   label=f"{model}: this benchmark")
             inf = frame[(frame.model == model) & frame.metric.isin(FIDS_INF)]
             inf = inf.set_index("metric").reindex(FIDS_INF).replicated.astype(float)
             labelled = "FID∞ (fit in 1/N)" in ax.get_legend_handles_labels()[1]
             ax.plot([v + width for v in x], inf, "k_", markersize=12,
                     label=None if labelled else "FID∞ (fit in 1/N)")
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(FIDS))], FIDS)
-    ax.set(ylabel="FID (lower is better)")
-    ax.legend(fontsize=7)
+    ax.set(xlabel="FID of reconstructions (REC), of samples of the first stage (GEN-1), of the "
+                  "second (GEN-2)", ylabel=plots.fid_label(fids))
+    # beside the axes, not over the bars; hatched: the paper's numbers, solid: mean ± sd of ours
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
+              title="hatched: reported\nsolid: replicated (mean ± sd)", title_fontsize=7)
     ax.set_title(title, fontsize=9)
     return fig
 

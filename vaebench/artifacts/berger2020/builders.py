@@ -248,10 +248,11 @@ def plot_table1(frame: pd.DataFrame):
                     xytext=(6, -4), fontsize=7, color=plots.VERDICT_COLOURS[cell.verdict])
     ax.set_xticks(positions, [f"{s}\nσ={g}" for s, g in zip(cells.setting, cells.sigma,
                                                                strict=True)], fontsize=8)
-    ax.set(ylabel="ELBO (nats, paper's convention: no ½log2π)")
-    ax.set_yscale("symlog", linthresh=2)  # linear over Table 1's range, short runs still fit
+    ax.set(xlabel="model and its decoder σ", ylabel="ELBO (nats, paper's convention: no ½log2π)")
+    # symlog only when a short run's ELBO lies far outside Table 1's range; linear otherwise
+    plots.symlog_if_wide(ax, [*cells.replicated, *cells.reported[has]], linthresh=2)
     text = "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples())
-    ax.text(0.01, 0.02, text, transform=ax.transAxes, fontsize=8, va="bottom")
+    ax.text(1.01, 0.0, f"claims:\n{text}", transform=ax.transAxes, fontsize=8, va="bottom")
     ax.legend(fontsize=8, loc="upper left")
     ax.set_title(_title(frame, "Berger & Sebag Table 1: ELBO on fresh 2-D points"))
     return fig
@@ -342,11 +343,13 @@ def plot_scatter(ctx: BuildContext, frame, scattered):
         right.scatter(*first["gen_sample"].T, s=2, c="tab:green", label="sample of p(x|z)")
         right.scatter(*first["gen_mean"].T, s=2, c="tab:orange", label="mean of p(x|z)")
         name = f"{label} σ={sigma}"
-        left.set_ylabel(name, fontsize=9)
+        left.set_ylabel(f"{name}\nsecond coordinate", fontsize=9)
         left.set_title(f"reconstruction RMS {first['recon_rms']:.3f}", fontsize=8)
         right.set_title(f"generation, energy distance {first['gen_energy']:.4f}", fontsize=8)
     for ax in axes.flat:
         ax.set(xlim=(-1.6, 1.6), ylim=(-1.1, 1.1))
+    for ax in axes[-1]:  # the panels share their axes: the bottom row names the coordinate
+        ax.set_xlabel("first coordinate of the 2-D point")
     axes[0, 0].legend(fontsize=7, markerscale=4, loc="lower right")
     axes[0, 1].legend(fontsize=7, markerscale=4, loc="lower right")
     claims = frame[frame.setting == "claim"]
@@ -504,7 +507,7 @@ def plot_schedule(frame, groups):
     has = cells.reported.notna()
     axes[2].plot(cells.index[has], cells.reported[has], "kx", ms=9, label="paper (Table 1)")
     axes[2].set_xticks(cells.index, cells.setting, fontsize=8)
-    axes[2].set(ylabel="ELBO on fresh points (paper's convention)")
+    axes[2].set(ylabel="ELBO on fresh points (paper's convention)", xlabel="model")
     for ax in axes:
         ax.legend(fontsize=8)
     gap = frame[frame.metric == "elbo_gap"].iloc[0]

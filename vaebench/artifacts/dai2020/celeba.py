@@ -115,14 +115,17 @@ def plot_figure2(ctx: BuildContext, table, histograms, frame):
     centres = (HIST_BINS[:-1] + HIST_BINS[1:]) / 2
     for ax, depth in zip(axes[:, 0], depths, strict=True):
         counts = sum(c for (d, _), c in histograms.items() if d == depth)
-        ax.bar(centres, counts / counts.sum(), width=HIST_BINS[1] - HIST_BINS[0])
-        ax.axvline(near_one, color="grey", linestyle=":", linewidth=0.8)
+        ax.bar(centres, counts / counts.sum(), width=HIST_BINS[1] - HIST_BINS[0],
+               label="replicated: σ_z of every latent, all runs")
+        ax.axvline(near_one, color="grey", linestyle=":", linewidth=0.8,
+                   label=f"σ_z = {near_one:g} (the paper's 'near one')")
         picked = table[table.layers_per_scale == depth]
         ax.set_title(f"{depth} conv layers per scale: recon error {picked.recon_error.mean():.4f},"
                      f" {picked.sigma_near_one_fraction.mean():.0%} of σ_z ≥ {near_one}",
                      fontsize=9)
         ax.set_ylabel("fraction")
     axes[-1, 0].set_xlabel("σ_z (every latent of every image)")
+    axes[0, 0].legend(fontsize=7)
     claims = frame[frame.layers_per_scale == "all"]
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples())
     fig.suptitle(f"Dai et al. Fig. 2, VAE σ_z on {', '.join(sorted(table.dataset.unique()))} "
