@@ -104,6 +104,10 @@ def _claim_of_unknown_kind(spec):
     spec["claims"][0]["kind"] = "hunch"
 
 
+def _negative_tolerance(spec):
+    spec["artifacts"]["table1"]["tolerance"]["inactive_count"] = -1
+
+
 def _alpha_without_why(spec):
     spec["artifacts"]["table1"]["alpha"] = 0.01
 
@@ -122,6 +126,10 @@ def _baseline_with_value_and_none(spec):
                      "one of: smoke, quick, paper)"),
     (_unknown_top_level_key, "recipes: unknown key (fix: remove it, or use one of: paper, "),
     (_claim_of_unknown_kind, "claims[0].kind: 'hunch' is not one of"),
+    (_negative_tolerance, "artifacts.table1.tolerance.inactive_count: -1 is less than the "
+                          "minimum of 0 (fix: give the tolerance as a number of at least 0"),
+    (lambda spec: spec["artifacts"]["table1"]["reported"].update(inactive_count="eight"),
+     "artifact 'table1': reported.inactive_count is text ('eight'); give the paper's number"),
     (_alpha_without_why, "artifacts.table1: 'alpha_why' is a dependency of 'alpha' (fix: add "
                          "alpha_why: beside alpha:)"),
     (_baseline_with_value_and_none, "baselines.table1.inactive_count.value: 16 is not of type "
@@ -133,6 +141,36 @@ def test_a_broken_spec_is_one_line_naming_file_and_path(benchmarks, capsys, chan
     assert (code, out) == (2, "")
     assert len(err) == 1, err
     assert err[0].startswith(f"vaebench: error: {FILE}: {line}"), err[0]
+
+
+def test_a_key_given_twice_is_refused_with_its_lines(benchmarks, capsys):
+    """YAML lets the last of two equal keys win: a second table1 would replace the first's
+    reported numbers without a word."""
+    path = benchmarks / f"{PAPER}.yaml"
+    text = path.read_text()
+    first = text.index("\n  table1:\n", text.index("\nartifacts:"))
+    body_end = text.index("\n  table1_conv:", first) if "\n  table1_conv:" in text[first:] else None
+    block = text[first:body_end]
+    path.write_text(text[:body_end] + block.replace("inactive_count: 8", "inactive_count: 9")
+                    + text[body_end:])
+    code, out, err = check(capsys, PAPER)
+    assert (code, out) == (2, "")
+    line = text[:first].count("\n") + 2  # the line of the first `table1:`
+    assert len(err) == 1 and err[0].startswith(f"vaebench: error: {FILE} line "), err
+    assert f"key 'table1' given twice (first on line {line})" in err[0]
+
+
+def test_a_reported_value_the_builder_reads_but_the_spec_lacks_is_one_line():
+    from vaebench.artifacts.context import BuildContext
+    from vaebench.errors import UserError
+
+    spec = specs.load_spec(PAPER)
+    entry = {**spec["artifacts"]["table1"], "reported": {
+        k: v for k, v in spec["artifacts"]["table1"]["reported"].items() if k != "inactive_count"}}
+    ctx = BuildContext({**spec, "artifacts": {"table1": entry}}, "table1", "quick")
+    with pytest.raises(UserError, match=f"{PAPER}.yaml: artifacts.table1.reported has no "
+                                        f"'inactive_count', which its builder reads"):
+        ctx.claim({}, "inactive_count", "inactive_count", True)
 
 
 def test_every_error_of_every_paper_is_listed(benchmarks, capsys):

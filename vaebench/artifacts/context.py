@@ -14,7 +14,23 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from vaebench.artifacts.common import Outcome, claim
+from vaebench.errors import UserError
+from vaebench.spec import specs
 from vaebench.train import runs as run_files
+
+
+class Reported(dict):
+    """An artifact's reported values. A key the spec lacks is a one-line error naming the spec,
+    not a KeyError traceback: a value removed from the YAML passes the schema, which cannot know
+    what each builder reads."""
+
+    def __init__(self, values: dict, where: str):
+        super().__init__(values)
+        self.where = where
+
+    def __missing__(self, key):
+        raise UserError(f"{self.where}.reported has no '{key}', which its builder reads; "
+                        f"restore the paper's value there")
 
 
 @dataclass(frozen=True)
@@ -31,8 +47,10 @@ class BuildContext:
 
     @property
     def art(self) -> dict:
-        """The artifact's entry in the spec."""
-        return self.spec["artifacts"][self.name]
+        """The artifact's entry in the spec, its `reported` a Reported."""
+        entry = self.spec["artifacts"][self.name]
+        where = f"{specs.benchmarks_dir() / self.paper}.yaml: artifacts.{self.name}"
+        return {**entry, "reported": Reported(entry.get("reported") or {}, where)}
 
     @property
     def reported(self) -> dict:

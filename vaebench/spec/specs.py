@@ -15,7 +15,7 @@ import yaml
 
 from vaebench import paths
 from vaebench.errors import UserError
-from vaebench.spec import baselines, claims, inconsistencies, schema
+from vaebench.spec import baselines, claims, inconsistencies, schema, unique_yaml
 from vaebench.train.config import TrainConfig
 
 SCALES = ("smoke", "quick", "paper")
@@ -87,7 +87,7 @@ def load_spec(paper: str, directory: str | None = None) -> dict:
         raise UserError(f"no specification for paper '{paper}' at {path}; known papers: "
                         f"{', '.join(p.stem for p in path.parent.glob('*.yaml'))}")
     try:
-        spec = yaml.safe_load(path.read_text())
+        spec = unique_yaml.load(path.read_text())
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" line {where.line + 1}" if where else ""
@@ -135,9 +135,19 @@ def _check_artifacts(spec: dict, fail) -> None:
             if alternative not in defined:
                 fail(f"artifact '{name}' lists alternative '{alternative}', which is not defined "
                      f"under alternatives:")
+        _check_reported(artifact.get("reported") or {}, name, fail)
         if artifact.get("alternatives") and artifact.get("from_artifacts"):
             fail(f"artifact '{name}' reads other artifacts' CSVs, so it cannot be rebuilt "
                  f"under an alternative; list it on '{artifact['from_artifacts'][0]}'")
+
+
+def _check_reported(reported: dict, name: str, fail) -> None:
+    """A value that has its source beside it is the paper's number or claim, never text: the
+    build would fail on it, or compare against a string."""
+    for key, value in reported.items():
+        if isinstance(value, str) and f"{key}_source" in reported:
+            fail(f"artifact '{name}': reported.{key} is text ({value!r}); give the paper's "
+                 f"number (its words go in {key}_source)")
 
 
 def _check_data(datasets: list[str], name: str, fail) -> None:
