@@ -306,6 +306,24 @@ def cmd_check(args) -> None:
               f"{len(spec.get('experiments') or {})} experiments)")
 
 
+def os_error_line(exc: OSError, args) -> str:
+    """What the machine refused and the fix that fits: a missing input is named as such, and
+    --out is offered only to a command that has it."""
+    where = f" {exc.filename}" if exc.filename else ""
+    if isinstance(exc, FileNotFoundError) and not is_output(exc.filename, args):
+        return f"cannot read{where}: no such file or directory; check the path (or build it first)"
+    other = "choose another --out, or " if getattr(args, "out", None) else ""
+    return (f"cannot write or read{where}: {exc.strerror or exc}; {other}free space / fix "
+            f"permissions there")
+
+
+def is_output(filename, args) -> bool:
+    """Whether the file refused is the command's --out, or its temporary file beside it."""
+    out = getattr(args, "out", None)
+    return bool(filename and out) and (
+        Path(str(filename)).resolve().parent == Path(str(out)).resolve().parent)
+
+
 def code_commit(root: Path | None = None) -> str:
     """The short commit of the checkout this package runs from, '+dirty' after it when the tree
     has uncommitted changes (untracked files count, as in the provenance of a run); 'unknown'
@@ -422,7 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "committed record (record/<scale>/)")
     rec.add_argument("artifacts", nargs="*", metavar="PAPER/ARTIFACT",
                      help="e.g. asperti2019/table1 (default: every artifact under --results)")
-    rec.add_argument("--scale", default="quick", help="the record to fill: quick | paper")
+    rec.add_argument("--scale", default="quick",
+                     help="the record to fill: quick | paper (smoke only with another --record)")
     rec.add_argument("--results", default="results", help="where the run wrote (default results)")
     rec.add_argument("--record", default="record", help="the record's root (default record)")
     rec.add_argument("--rejudge", action="store_true",
@@ -595,8 +614,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"vaebench: error: {line}", file=sys.stderr)
         return 2
     except OSError as exc:  # the machine said no (read-only folder, a file in the way, full disk)
-        where = f" {exc.filename}" if exc.filename else ""
-        print(f"vaebench: error: cannot write or read{where}: {exc.strerror or exc}; choose "
-              f"another --out, or free space / fix permissions there", file=sys.stderr)
+        print(f"vaebench: error: {os_error_line(exc, args)}", file=sys.stderr)
         return 2
     return 0

@@ -40,8 +40,18 @@ HEADERS = {
 }
 
 
+COMMITTED_SCALES = ("quick", "paper")  # smoke decides nothing: no record of its own
+
+
 def record_dir(scale: str, root: str | Path = RECORD_ROOT) -> Path:
-    return Path(root) / specs.check_scale(scale)
+    """record/<scale>; a smoke build only into another root than the committed record's (the
+    tests record one into a temporary folder)."""
+    specs.check_scale(scale)
+    if scale not in COMMITTED_SCALES and Path(root).resolve() == RECORD_ROOT.resolve():
+        held = " and ".join(COMMITTED_SCALES)
+        raise UserError(f"the committed record ({RECORD_ROOT}/) holds {held} builds, not "
+                        f"{scale}; record a {scale} build elsewhere with --record DIR")
+    return Path(root) / scale
 
 
 def runs_behind(spec: dict, name: str, scale: str, runs_root: Path) -> list[Path]:
