@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from vaebench.data import celeba, jpeg, readers, samplers
+from vaebench.data import celeba, checksums, jpeg, readers, samplers
 from vaebench.data.images import standin, to_float  # noqa: F401  (vaebench.data.datasets's API)
 from vaebench.errors import UserError
 
@@ -290,7 +290,8 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
                 f"{info.folder or info.files[split][0]}, or pass --download / download=true to "
                 f"fetch it with torchvision")
         _download(info, resolve_data_root(root))
-    images, labels = info.reader(folder, info.files[split])
+    images, labels = info.reader(folder, info.files[split])  # its size and format checked
+    checksums.verify(name, folder, info.files[split])
     return _transformed(info, torch.from_numpy(images), torch.from_numpy(labels))
 
 
