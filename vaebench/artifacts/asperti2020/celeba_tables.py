@@ -159,7 +159,7 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str):
                         color=colour, label=f"{metric} {gamma}")
                 paper = reported[(reported.model == model) & (reported.gamma == gamma)]
                 ax.plot(paper.checkpoint, paper[metric], f"{style}--", color=colour, alpha=0.5)
-        ax.set(title=f"model {model}", ylabel="FID",
+        ax.set(title=f"model {model}", ylabel=plots.fid_label(cells),
                xlabel="checkpoint (paper: 40/120, 80/210, 120/300 epochs)")
         ax.set_xticks([1, 2, 3])
     axes.flat[0].legend(fontsize=6)
@@ -406,7 +406,8 @@ def plot_resize(final, along, frame, scale):
         left.bar([j + i * width for j in range(len(FIDS))], means.loc[mode], width,
                  label=mode, color=f"C{i}")
     left.set_xticks([j + 0.4 - width / 2 for j in range(len(FIDS))], FIDS)
-    left.set(ylabel="FID (each mode against its own test images)")
+    left.set(ylabel="FID (each mode against its own test images)",
+             xlabel="reconstructions (REC), first-stage (GEN-1) and second-stage (GEN-2) samples")
     left.legend(fontsize=7)
     for i, mode in enumerate(modes):
         curve = along[along["mode"] == mode].groupby("epoch")[["mse", "mse_max"]].mean() \
