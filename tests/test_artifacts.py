@@ -75,8 +75,8 @@ def test_a_builder_returns_its_table_and_figure_and_build_writes_them(tmp_path):
     side tables and writes nothing; build() writes the CSV, the PNG and <name>_<key>.csv."""
     from matplotlib.figure import Figure
 
-    from vaebench.artifacts.berger2020 import builders as berger2020
     from vaebench.artifacts.context import BuildContext, Built
+    from vaebench.papers.berger2020 import builders as berger2020
     from vaebench.spec import specs
 
     folder = tmp_path / "results" / "berger2020"

@@ -10,9 +10,9 @@ import torch
 from tests.conftest import build_with_alternatives
 from vaebench import atomic
 from vaebench.artifacts import build
-from vaebench.artifacts.asperti2019 import noise_injection as ni
 from vaebench.eval.verdict import CONTRACT
 from vaebench.models import build_model
+from vaebench.papers.asperti2019 import noise_injection as ni
 from vaebench.train import runs as run_files
 from vaebench.train.config import TrainConfig
 from vaebench.train.latent_stats import statistics_from_moments

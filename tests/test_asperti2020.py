@@ -11,19 +11,19 @@ from scipy.linalg import sqrtm
 
 from tests.test_fid_reference import MeanPool
 from vaebench.artifacts import build
-from vaebench.artifacts.asperti2020 import latents as asperti2020_latents
-from vaebench.artifacts.asperti2020 import lr as asperti2020_lr
-from vaebench.artifacts.asperti2020 import training as asperti2020_training
-from vaebench.artifacts.asperti2020 import two_stage as asperti2020
 from vaebench.artifacts.context import BuildContext
 from vaebench.data import datasets as data
 from vaebench.data import jpeg
 from vaebench.errors import UserError
-from vaebench.eval import latent_normalisation as norm
 from vaebench.eval.fid_lowrank import frechet_distance_lowrank
 from vaebench.eval.fid_reference import compute_reference
 from vaebench.eval.verdict import read_artifact_csv, row
 from vaebench.models import build_model
+from vaebench.papers.asperti2020 import latent_normalisation as norm
+from vaebench.papers.asperti2020 import latents as asperti2020_latents
+from vaebench.papers.asperti2020 import lr as asperti2020_lr
+from vaebench.papers.asperti2020 import training as asperti2020_training
+from vaebench.papers.asperti2020 import two_stage as asperti2020
 from vaebench.spec import specs
 from vaebench.train.config import TrainConfig
 from vaebench.train.loop import lr_at, train
@@ -96,7 +96,8 @@ def test_second_stage_trains_on_the_first_stage_codes(tmp_path):
     second = tmp_path / "stage2"
     done = train(TrainConfig.from_dict(stage2_config(first)), second, progress=False)
     assert done["epochs"] == 2
-    from vaebench.train import latent_codes, runs
+    from vaebench.papers.asperti2020 import latent_codes
+    from vaebench.train import runs
 
     mu, sd = latent_codes.posterior(str(first))
     model, _, _ = runs.load_model(first)
@@ -336,7 +337,7 @@ def test_second_stage_reads_a_snapshot_of_the_first(tmp_path):
           progress=False)
     assert (first / "snapshots" / "epoch1.pt").exists()
     assert (first / "snapshots" / "epoch2.pt").exists()
-    from vaebench.train import latent_codes
+    from vaebench.papers.asperti2020 import latent_codes
 
     final, _ = latent_codes.posterior(str(first))
     assert torch.equal(latent_codes.posterior(str(first), 2)[0], final)

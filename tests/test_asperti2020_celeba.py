@@ -11,8 +11,8 @@ import torch
 
 from tests.conftest import build_into
 from tests.test_celeba import _write_tree
-from vaebench.artifacts.asperti2020.celeba import figure7, high_frequency_fraction
 from vaebench.data import celeba
+from vaebench.papers.asperti2020.celeba import figure7, high_frequency_fraction
 from vaebench.spec import specs
 
 

@@ -13,13 +13,13 @@ import torch
 
 from tests.conftest import build_into
 from tests.test_fid_reference import MeanPool
-from vaebench.artifacts.asperti2020 import celeba_tables as tables
-from vaebench.artifacts.asperti2020 import two_stage as asperti2020
 from vaebench.errors import UserError
 from vaebench.eval import fid_reference
 from vaebench.eval.fid_reference import compute_reference
 from vaebench.eval.verdict import read_artifact_csv
 from vaebench.models import build_model
+from vaebench.papers.asperti2020 import celeba_tables as tables
+from vaebench.papers.asperti2020 import two_stage as asperti2020
 from vaebench.spec import specs
 from vaebench.train.config import TrainConfig
 from vaebench.train.loop import l2_penalty, l2_terms, train

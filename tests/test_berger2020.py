@@ -9,13 +9,14 @@ import torch
 from torch import nn
 
 from tests.conftest import build_into
-from vaebench.artifacts.berger2020 import builders as berger2020
-from vaebench.artifacts.berger2020 import evaluation as bev
+from vaebench import registry
 from vaebench.artifacts.context import BuildContext
 from vaebench.data import datasets as data
 from vaebench.eval.verdict import CONTRACT, read_artifact_csv, row
 from vaebench.models import build_model
 from vaebench.models.likelihoods import build_likelihood
+from vaebench.papers.berger2020 import builders as berger2020
+from vaebench.papers.berger2020 import evaluation as bev
 from vaebench.spec import specs
 from vaebench.train.loop import train
 
@@ -162,7 +163,8 @@ def test_other_2d_artifacts_build(tiny_runs, tmp_path, name):
              "eval_points": 200}
     spec = {**spec, "artifacts": {**spec["artifacts"], name: {**art, "scales": {
         "quick": {k: v for k, v in sizes.items() if k in art["scales"]["quick"]}}}}}
-    out = build_into(tmp_path / f"{name}.csv", berger2020.BUILDERS[name], spec, name, "quick",
+    builder = registry.get("builder", registry.builder_name("berger2020", name))
+    out = build_into(tmp_path / f"{name}.csv", builder, spec, name, "quick",
                      runs_of(spec, root, name))
     frame = read_artifact_csv(out)
     assert set(CONTRACT) <= set(frame.columns) and out.with_suffix(".png").stat().st_size > 5000

@@ -12,15 +12,15 @@ from torch import nn
 
 from tests.conftest import copy_workflow
 from vaebench.artifacts import build
-from vaebench.artifacts.berger2020 import builders as berger2020
-from vaebench.artifacts.berger2020 import celeba as berger2020_celeba
-from vaebench.artifacts.berger2020 import evaluation as bev
 from vaebench.artifacts.context import BuildContext
 from vaebench.errors import UserError
 from vaebench.eval.verdict import CONTRACT, read_artifact_csv
 from vaebench.models import build_model
-from vaebench.models.conv_berger import ConvResidualBlock
 from vaebench.models.likelihoods import build_likelihood
+from vaebench.papers.berger2020 import builders as berger2020
+from vaebench.papers.berger2020 import celeba as berger2020_celeba
+from vaebench.papers.berger2020 import evaluation as bev
+from vaebench.papers.berger2020.conv_berger import ConvResidualBlock
 from vaebench.spec import specs
 from vaebench.train.loop import train
 

@@ -7,9 +7,9 @@ import pytest
 import torch
 
 from vaebench.artifacts import build
-from vaebench.artifacts.dai2020 import propositions as props
-from vaebench.artifacts.dai2020.builders import experiment_key, figure1_claims
 from vaebench.models import build_model
+from vaebench.papers.dai2020 import propositions as props
+from vaebench.papers.dai2020.builders import experiment_key, figure1_claims
 from vaebench.spec.specs import load_spec
 
 
@@ -154,7 +154,7 @@ def test_proposition_builders_write_rows_and_plots(tmp_path):
 
 
 def test_noisy_plateau_rule_tells_a_trend_from_noise():
-    from vaebench.artifacts.dai2020.builders import _plateaued_noisy
+    from vaebench.papers.dai2020.builders import _plateaued_noisy
 
     gen = torch.Generator().manual_seed(0)
     steps = torch.arange(60, dtype=props.DTYPE)[:, None]
@@ -168,7 +168,7 @@ def test_noisy_plateau_rule_tells_a_trend_from_noise():
 def test_noisy_plateau_rule_is_not_the_suites_rule():
     """Both rules agree on clear cases, but not always: _plateaued_noisy cannot be replaced by
     has_plateaued without changing proposition2's `mlp_plateaued` (it would at smoke scale)."""
-    from vaebench.artifacts.dai2020.builders import _plateaued, _plateaued_noisy
+    from vaebench.papers.dai2020.builders import _plateaued, _plateaued_noisy
 
     steps = torch.arange(60, dtype=props.DTYPE)[:, None]
     noise = 0.05 * torch.randn(60, 1, generator=torch.Generator().manual_seed(0),
@@ -195,7 +195,7 @@ def test_conv_families_depth_is_a_parameter(name, options, convs):
 
 
 def test_bottom_errors_are_normalised_per_dataset_and_seed():
-    from vaebench.artifacts.dai2020.conv import normalised_errors
+    from vaebench.papers.dai2020.conv import normalised_errors
 
     table = pd.DataFrame([
         {"dataset": d, "seed": s, "blocks_per_scale": b, "convs_per_block": c, "mse_mu": e}
@@ -207,7 +207,7 @@ def test_bottom_errors_are_normalised_per_dataset_and_seed():
 
 
 def test_residual_claims_follow_the_normalised_curve():
-    from vaebench.artifacts.dai2020.conv import bottom_claims
+    from vaebench.papers.dai2020.conv import bottom_claims
 
     reported = load_spec("dai2020")["artifacts"]["figure1_bottom"]["reported"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from vaebench.artifacts import build
-from vaebench.artifacts.dai2020.celeba import HIST_BINS, claim_rows, increases
+from vaebench.papers.dai2020.celeba import HIST_BINS, claim_rows, increases
 from vaebench.spec import specs
 from vaebench.train.loop import train
 

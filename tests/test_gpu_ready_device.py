@@ -122,10 +122,10 @@ def test_the_configured_device_is_read_as_training_reads_it(monkeypatch):
 def test_every_former_resolver_follows_the_configured_device(monkeypatch, tmp_path):
     """The evaluation-time resolvers read --config device (they chose CUDA whenever there was
     one); asked for a device that is not there, they stop instead of using another."""
-    from vaebench.artifacts.asperti2020 import two_stage
-    from vaebench.artifacts.dai2020 import celeba
     from vaebench.eval import fid_runs
-    from vaebench.train import latent_codes, loop
+    from vaebench.papers.asperti2020 import latent_codes, two_stage
+    from vaebench.papers.dai2020 import celeba
+    from vaebench.train import loop
 
     with_cuda(monkeypatch, 2)
     monkeypatch.setenv(device.DEVICE_ENV, "cpu")

@@ -18,14 +18,14 @@ import numpy as np
 import pytest
 from scipy.special import gammaln, ive
 
-from vaebench.artifacts.berger2020.hypersphere import (
+from vaebench.errors import UserError
+from vaebench.papers.berger2020.hypersphere import (
     argmax_radius,
     heatmap,
     log_density,
     log_density_closed_form_d2,
     transition_radius,
 )
-from vaebench.errors import UserError
 
 DIMS = [2, 3, 5, 10]
 

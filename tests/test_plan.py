@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vaebench import paths
-from vaebench.data import datasets
+from vaebench.data import catalog as datasets
 from vaebench.plan import Plan, context, identity, inputs, jobs, report, skips, stacking, targets
 from vaebench.spec import alternatives, specs
 

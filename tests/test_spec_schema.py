@@ -70,7 +70,7 @@ def test_the_loader_drops_the_templates():
 
 
 def test_the_schema_and_the_code_agree_on_their_words():
-    from vaebench.eval import latent_normalisation
+    from vaebench.papers.asperti2020 import latent_normalisation
 
     defs = schema.validator().schema["$defs"]
     assert tuple(defs["claim"]["properties"]["kind"]["enum"]) == claims.KINDS

@@ -179,7 +179,7 @@ def test_a_diverging_seed_fails_alone(tmp_path):
 @pytest.mark.parametrize("change, message", [
     ({"model": "conv_berger", "dataset": "standin_mnist",
       "arch": {"latent_dim": 4, "channels": [4, 4, 4], "blocks": 1}},
-     "stacked training supports the models resnet_mlp, dense_vae, dai_fc, not 'conv_berger'"),
+     "stacked training supports the models dai_fc, dense_vae, resnet_mlp, not 'conv_berger'"),
     ({"precision": "bf16"}, "stacked training does not support precision"),
     ({"likelihood": "gaussian_computed"}, "does not support likelihood 'gaussian_computed'"),
 ])

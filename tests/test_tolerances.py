@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 import torch
 
-from vaebench.artifacts.asperti2019 import builders as asperti2019
 from vaebench.errors import UserError
 from vaebench.eval.verdict import row
+from vaebench.papers.asperti2019 import builders as asperti2019
 from vaebench.spec import baselines, specs
 from vaebench.train.latent_stats import statistics_from_moments
 

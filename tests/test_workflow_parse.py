@@ -51,9 +51,6 @@ def test_planning_a_target_that_downloads_nothing_asks_no_host(analytic_target):
     assert "network=[]" in probe(analytic_target)
 
 
-@pytest.mark.xfail(strict=True, reason="the data layer imports torch when imported "
-                   "(vaebench.data.datasets, samplers, celeba), and reading a spec checks its "
-                   "dataset names there")
 def test_planning_imports_no_torch(analytic_target):
     assert "torch=False" in probe(analytic_target)
 

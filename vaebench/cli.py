@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from vaebench import paths
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.spec import specs
@@ -369,7 +370,8 @@ class OneLineParser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
-        prog="vaebench", description="Regenerate the tables and figures of four VAE papers.",
+        prog="vaebench",
+        description="Regenerate the tables and figures of the VAE papers specified in benchmarks/.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action=VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -384,11 +386,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the run's random seed (default 0)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
                        help="train these seeds as one vectorised model in this process "
-                            "(dense models: resnet_mlp, dense_vae, dai_fc), each into --out "
+                            "(models registered as stackable), each into --out "
                             "with {seed} replaced by the seed")
     train.add_argument("--out", required=True, help="run directory to write")
-    train.add_argument("--runs-root", default="results/runs",
-                       help="where the runs this one needs live (default results/runs)")
+    train.add_argument("--runs-root", default=paths.RUNS,
+                       help=f"where the runs this one needs live (default {paths.RUNS})")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a training option (repeatable), e.g. --set lr=1e-4")
     train.add_argument("--alternative", metavar="NAME",
@@ -415,10 +417,11 @@ def build_parser() -> argparse.ArgumentParser:
     art.add_argument("--scale", default="quick",
                      help="the scale its runs were trained at: smoke | quick | paper "
                           "(default quick)")
-    art.add_argument("--runs-root", default="results/runs",
-                     help="where the trained runs live (default results/runs)")
-    art.add_argument("--results", default="results",
-                     help="where to write results/<paper>/<artifact>.csv (default results)")
+    art.add_argument("--runs-root", default=paths.RUNS,
+                     help=f"where the trained runs live (default {paths.RUNS})")
+    art.add_argument("--results", default=paths.RESULTS,
+                     help=f"where to write {paths.artifact('<paper>', '<artifact>')} (default "
+                          f"{paths.RESULTS})")
     art.add_argument("--alternative", metavar="NAME",
                      help="build from the runs trained under this alternative (into "
                           "results/<paper>/alternatives/<NAME>/)")
@@ -432,8 +435,8 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="PAPER/ARTIFACT:REASON", help="an artifact not built, and why")
     summ.add_argument("--scale", default="quick",
                       help="the scale the artifacts were built at (default quick)")
-    summ.add_argument("--out", default="results/summary.csv",
-                      help="the CSV to write (default results/summary.csv)")
+    summ.add_argument("--out", default=paths.summary(),
+                      help=f"the CSV to write (default {paths.summary()})")
     summ.set_defaults(func=cmd_summary)
 
     rec = sub.add_parser("record", help="copy built artifacts, with their provenance, into the "
@@ -442,7 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="e.g. asperti2019/table1 (default: every artifact under --results)")
     rec.add_argument("--scale", default="quick",
                      help="the record to fill: quick | paper (smoke only with another --record)")
-    rec.add_argument("--results", default="results", help="where the run wrote (default results)")
+    rec.add_argument("--results", default=paths.RESULTS,
+                     help=f"where the run wrote (default {paths.RESULTS})")
     rec.add_argument("--record", default="record", help="the record's root (default record)")
     rec.add_argument("--rejudge", action="store_true",
                      help="re-judge the record's CSVs under the current verdict rules from the "
@@ -484,8 +488,8 @@ def build_parser() -> argparse.ArgumentParser:
     ref.set_defaults(func=cmd_fid_reference)
 
     bench = sub.add_parser("bench", help="throughput: vaebench's loop vs the standard recipe")
-    bench.add_argument("--out", default="results/perf/throughput.csv",
-                       help="the table to write (default results/perf/throughput.csv)")
+    bench.add_argument("--out", default=paths.perf("throughput"),
+                       help=f"the table to write (default {paths.perf('throughput')})")
     bench.add_argument("--device", default="auto",
                        help="auto (a GPU when this machine has one, else cpu) | cpu | cuda[:N]")
     bench.add_argument("--data-root", help=DATA_ROOT_HELP)

@@ -105,12 +105,14 @@ def model_size(cfg, shape: tuple[int, ...]) -> tuple[float, int]:
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
+    from vaebench import registry
     from vaebench.models import build_model
-    from vaebench.models.likelihoods import LIKELIHOODS
+    from vaebench.models.likelihoods import likelihood_class
 
     # the likelihood's class says how many decoder outputs a dimension takes (its arguments may
     # still refer to runs not trained yet)
-    per_dim = getattr(LIKELIHOODS.get(cfg.likelihood), "params_per_dim", 1)
+    known = registry.has("likelihood", cfg.likelihood)
+    per_dim = likelihood_class(cfg.likelihood).params_per_dim if known else 1
     key = (cfg.model, repr(sorted(cfg.arch.items())), tuple(shape), per_dim)
     if key not in _flops_cache:
         model = build_model(cfg.model, shape, per_dim, **cfg.arch).eval()

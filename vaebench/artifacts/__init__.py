@@ -1,18 +1,16 @@
 """Artifact builders: `build(paper, name, scale, runs_root, results)` writes <name>.csv and .png.
 
-Each paper has a sub-package here, named after the paper key, whose modules declare `BUILDERS =
-{artifact: function}`; a builder takes a `BuildContext` (the spec, the artifact, the scale, the
-run directories the spec names) and returns a `Built`: the tidy reported-vs-replicated table,
-its figure and any side tables (vaebench.artifacts.context). `build` writes them, atomically.
+A paper's package (vaebench/papers/<paper>/) registers a builder for each artifact under kind
+"builder" and name "<paper>/<artifact>" (vaebench.registry); a builder takes a `BuildContext`
+(the spec, the artifact, the scale, the run directories the spec names) and returns a `Built`:
+the tidy reported-vs-replicated table, its figure and any side tables
+(vaebench.artifacts.context). `build` writes them, atomically.
 """
 
 import dataclasses
-import importlib
-import pkgutil
-from functools import cache
 from pathlib import Path
 
-from vaebench import atomic, plots, provenance
+from vaebench import atomic, paths, plots, provenance, registry
 from vaebench.artifacts import figure_note, table_html
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.errors import UserError
@@ -21,35 +19,21 @@ from vaebench.eval.verdict import read_artifact_csv
 from vaebench.spec import alternatives, claims, data_present, inconsistencies, specs
 
 
-@cache
-def _builders() -> dict:
-    builders = {}
-    for paper in pkgutil.iter_modules(__path__):
-        if not paper.ispkg:
-            continue  # shared helpers (common, context, procedures, table_html)
-        package = importlib.import_module(f"{__name__}.{paper.name}")
-        for module in pkgutil.iter_modules(package.__path__):
-            loaded = importlib.import_module(f"{package.__name__}.{module.name}")
-            declared = getattr(loaded, "BUILDERS", {})
-            builders.update({(paper.name, name): function for name, function in declared.items()})
-    return builders
-
-
 def implemented(paper: str, name: str) -> bool:
-    return (paper, name) in _builders()
+    return registry.has("builder", registry.builder_name(paper, name))
 
 
-def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/runs",
-          results: str | Path = "results", alternative: str | None = None) -> Path:
+def build(paper: str, name: str, scale: str, runs_root: str | Path = paths.RUNS,
+          results: str | Path = paths.RESULTS, alternative: str | None = None) -> Path:
     """Build an artifact from its finished runs; under an `alternative`, from the runs trained
     under it, into its own folder. An artifact that lists alternatives gets its `sensitivity`
     column from their CSVs, which must be built first."""
     spec = specs.load_spec(paper)
     specs.artifact(spec, name)
     specs.check_scale(scale)
-    builder = _builders().get((paper, name))
-    if builder is None:
+    if not implemented(paper, name):
         raise UserError(f"artifact '{paper}/{name}' is specified but not implemented yet")
+    builder = registry.get("builder", registry.builder_name(paper, name))
     listed = alternatives.of_artifact(spec, name)
     if alternative is not None and alternative not in listed:
         raise UserError(f"artifact '{paper}/{name}' is not rebuilt under '{alternative}'; its "
@@ -61,9 +45,9 @@ def build(paper: str, name: str, scale: str, runs_root: str | Path = "results/ru
     if unfinished:
         raise UserError(f"{paper}/{name} needs finished runs; missing done.json in "
                         f"{unfinished[0]} (and {len(unfinished) - 1} more); run `snakemake "
-                        f"--cores 2 results/{paper}/{name}.csv --config scale={scale}`")
+                        f"--cores 2 {paths.artifact(paper, name)} --config scale={scale}`")
     specs.warn_if_foreign_specs()
-    out = (Path(results) / paper / f"{name}.csv" if alternative is None
+    out = (Path(paths.artifact(paper, name, results=results)) if alternative is None
            else alternatives.artifact_csv(results, paper, name, alternative))
     built = builder(BuildContext(spec, name, scale, tuple(runs), out.parent))
     table = claims.mark_reduced(built.table, spec, name, scale)

@@ -1,6 +1,6 @@
-"""Runs that are a procedure on another run, not one training: e.g. Asperti 2019's Fig. 7, noise
-injected into a trained VAE's active variable one epoch at a time
-(vaebench.artifacts.asperti2019.noise_injection).
+"""Runs that are a procedure on another run, not one training: e.g. noise injected into a trained
+VAE's active variable one epoch at a time. A paper registers each procedure under kind
+"procedure" (vaebench.registry) as `procedure(source_run, out, settings) -> steps table`.
 
 An experiment with `procedure: {name: <procedure>, scales: {<scale>: {<settings>}}}` and
 `init_from: <source experiment>` (listed under `needs:`) is a training job like any other: the
@@ -11,8 +11,7 @@ written last, holds the provenance every run has; the artifact only reads what i
 import time
 from pathlib import Path
 
-from vaebench import atomic, provenance
-from vaebench.artifacts.asperti2019 import noise_injection
+from vaebench import atomic, provenance, registry
 from vaebench.errors import UserError
 from vaebench.spec import specs
 from vaebench.train import runs as run_files
@@ -38,15 +37,15 @@ def run(spec: dict, experiment: str, scale: str, cfg: TrainConfig, out: str | Pa
     if (out / "done.json").exists():
         return run_files.done(out)
     name = definition(spec, experiment)["name"]
-    if name != "noise_injection":
+    if not registry.has("procedure", name):
         raise UserError(f"experiment '{experiment}': unknown procedure '{name}'; known: "
-                        f"noise_injection")
+                        f"{', '.join(registry.names('procedure'))}")
     if not cfg.init_from or not (Path(cfg.init_from) / "done.json").exists():
         raise UserError(f"experiment '{experiment}': its source run {cfg.init_from} is not "
                         f"finished; train it first (snakemake does)")
     source, started = Path(cfg.init_from), time.monotonic()
-    schedule = noise_injection.Schedule.from_settings(settings(spec, experiment, scale))
-    steps = noise_injection.run_procedure(source, out, schedule)
+    procedure = registry.get("procedure", name)
+    steps = procedure(source, out, settings(spec, experiment, scale))
     atomic.write_csv(out / STEPS_FILE, steps)
     source_done = run_files.done(source)
     done = {"procedure": name, "settings": settings(spec, experiment, scale),

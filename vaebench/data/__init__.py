@@ -1,2 +1,3 @@
-"""Datasets: the registry (datasets), the on-disk formats (readers), CelebA, the JPEG round trip,
-generated stand-ins (images) and sampled 2-D distributions (samplers). Imports nothing above it."""
+"""Datasets: the catalog (names, shapes, files, whether they are here; no torch), loading them
+(datasets), the on-disk formats (readers), CelebA, the JPEG round trip, generated stand-ins
+(images) and what a sampled dataset is (samplers). Imports nothing above it."""

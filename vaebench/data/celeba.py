@@ -30,30 +30,23 @@ from PIL import Image
 
 from vaebench import atomic, paths
 from vaebench.data import images
+from vaebench.data.celeba_variants import (  # noqa: F401  (vaebench.data.celeba's API)
+    CROPS,
+    DEFAULT_CROP,
+    DEFAULT_RESIZE,
+    HOW_TO,
+    SIZE,
+    VARIANTS,
+    missing_message,
+    variant_name,
+)
 from vaebench.errors import UserError
 
-CROPS = {"crop128": (45, 173, 25, 153), "crop140": (39, 179, 19, 159)}  # top, bottom, left, right
 RESIZES = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC}
-DEFAULT_CROP, DEFAULT_RESIZE = "crop128", "bilinear"
-SIZE = 64
 ALIGNED_WH = (178, 218)  # PIL's (width, height) of an aligned CelebA image
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 CACHE_ENV = "VAEBENCH_CACHE"
 DEFAULT_CACHE_DIR = paths.DATA  # where the DAG's prepare rule writes it
-HOW_TO = ("put CelebA's aligned images there (<root>/celeba/img_align_celeba/*.jpg, "
-          "list_eval_partition.txt beside the folder; torchvision.datasets.CelebA(root, "
-          "download=True) or Kaggle's jessicali9530/celeba-dataset give this) and set data_root "
-          "or VAEBENCH_DATA to <root>")
-
-
-def variant_name(crop: str, resize: str) -> str:
-    """'celeba' for the default crop and resize; otherwise the non-default parts appended."""
-    parts = ["celeba"] + [part for part, default in ((crop, DEFAULT_CROP),
-                                                     (resize, DEFAULT_RESIZE)) if part != default]
-    return "_".join(parts)
-
-
-VARIANTS = {variant_name(crop, resize): (crop, resize) for crop in CROPS for resize in RESIZES}
 
 
 # ---------------------------------------------------------------- finding the user's copy
@@ -67,10 +60,6 @@ def images_folder(root: Path) -> Path:
         if folder.is_dir():
             return folder
     raise UserError(missing_message(root))
-
-
-def missing_message(root: Path) -> str:
-    return f"dataset celeba not found at {Path(root) / 'celeba' / 'img_align_celeba'}; {HOW_TO}"
 
 
 PARTITION_NAMES = ("list_eval_partition.txt", "list_eval_partition.csv")  # torchvision, Kaggle

@@ -1,5 +1,6 @@
-"""Dataset registry: mnist, fashion_mnist, cifar10, cifar100, svhn (file formats in readers.py),
-and the CelebA variants (face crop x resize mode, prepared once into a cache: celeba.py).
+"""Loading datasets: mnist, fashion_mnist, cifar10, cifar100, svhn (file formats in readers.py),
+and the CelebA variants (face crop x resize mode, prepared once into a cache: celeba.py). Which
+datasets there are, their shapes and files, and whether they are here: vaebench.data.catalog.
 
 Image datasets are uint8 tensors [N, C, H, W] that live on the training device;
 sampled datasets (synthetic distributions, e.g. points on a hypersphere) draw a fresh float batch
@@ -12,106 +13,54 @@ env `VAEBENCH_DATA`), then torchvision's download when the caller allows it.
 machines without the real data.
 """
 
-import os
-import socket
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cache, partial
+from functools import partial
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from vaebench.data import celeba, checksums, jpeg, readers, samplers
+from vaebench.data.catalog import (  # noqa: F401  (vaebench.data.datasets's API)
+    CIFAR10_CLASSES,
+    DEFAULT_DATA_ROOT,
+    DESCRIPTIONS,
+    STANDIN_PREFIX,
+    DatasetInfo,
+    can_download,
+    check_data_root,
+    data_root_problem,
+    dataset_info,
+    download_unreachable,
+    folder_to_read,
+    has_files,
+    image_folder,
+    is_available,
+    is_sampled,
+    known_datasets,
+    missing_reason,
+    resolve_data_root,
+)
 from vaebench.data.images import standin, to_float  # noqa: F401  (vaebench.data.datasets's API)
 from vaebench.errors import UserError
 
-DEFAULT_DATA_ROOT = "data"
+# how each file format of the catalog is read: (folder, files) -> (images, labels) as numpy
+READERS = {"idx": readers.read_idx_pair,
+           "cifar10": partial(readers.read_cifar, label_key="labels"),
+           "cifar100": partial(readers.read_cifar, label_key="fine_labels"),
+           "svhn": readers.read_svhn}
 
 
-@dataclass(frozen=True)
-class DatasetInfo:
-    name: str
-    shape: tuple[int, int, int]  # C, H, W
-    folder: str  # where torchvision puts it under the data root ("" = the root itself)
-    files: dict[str, tuple[str, ...]]  # split -> files in <root>/<folder>
-    reader: Callable[[Path, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] | None
-    download: Callable[[Path], None] | None  # fetches every split into the data root (None: no)
-    # datasets with their own layout and preparation (CelebA): (root, split) -> (images, labels)
-    loader: Callable[[Path, str], tuple[torch.Tensor, torch.Tensor]] | None = None
-    make_standin: Callable[[int, int], tuple[torch.Tensor, torch.Tensor]] | None = None  # n, seed
-    # applied to the images of every split read from a lossless source (e.g. the authors' JPEG
-    # round trip; a JPEG image folder already is one, so it is taken as decoded)
-    transform: Callable[[torch.Tensor], torch.Tensor] | None = None
-    # the same data as an image folder <root>/<one of these>/{train,test}/<class>/*.jpg|png,
-    # read where the files above are absent; `classes` in the dataset's label order
-    image_folders: tuple[str, ...] = ()
-    classes: tuple[str, ...] = ()
+def _torchvision_download(info: DatasetInfo, root: Path) -> None:
+    import torchvision.datasets as tvd
+
+    class_name, split_kwarg = info.torchvision
+    cls = getattr(tvd, class_name)
+    for split in ("train", "test"):
+        kwargs = {"train": split == "train"} if split_kwarg == "train" else {"split": split}
+        cls(root=str(root), download=True, **kwargs)
 
 
-def _torchvision_download(class_name: str, split_kwarg: str = "train") -> Callable[[Path], None]:
-    def download(root: Path) -> None:
-        import torchvision.datasets as tvd
-
-        cls = getattr(tvd, class_name)
-        for split in ("train", "test"):
-            kwargs = {"train": split == "train"} if split_kwarg == "train" else {"split": split}
-            cls(root=str(root), download=True, **kwargs)
-    return download
-
-
-# File layouts as torchvision writes them, so a user's existing torchvision copy is found as is.
-_IDX_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
-_CIFAR10_FILES = {"train": tuple(f"data_batch_{i}" for i in range(1, 6)), "test": ("test_batch",)}
-# torchvision's CIFAR10.classes: label i is the i-th name
-CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-                   "truck")
-# folder names an image-folder copy of CIFAR-10 goes by (the last: its GitHub repository's name)
-CIFAR10_IMAGE_FOLDERS = ("cifar10-jpeg", "cifar10-png", "cifar10", "CIFAR-10-images")
-
-REGISTRY = {
-    "mnist": DatasetInfo("mnist", (1, 28, 28), "MNIST/raw", _IDX_FILES, readers.read_idx_pair,
-                         _torchvision_download("MNIST")),
-    "fashion_mnist": DatasetInfo("fashion_mnist", (1, 28, 28), "FashionMNIST/raw", _IDX_FILES,
-                                 readers.read_idx_pair, _torchvision_download("FashionMNIST")),
-    "cifar10": DatasetInfo("cifar10", (3, 32, 32), "cifar-10-batches-py", _CIFAR10_FILES,
-                           partial(readers.read_cifar, label_key="labels"),
-                           _torchvision_download("CIFAR10"), image_folders=CIFAR10_IMAGE_FOLDERS,
-                           classes=CIFAR10_CLASSES),
-    "cifar100": DatasetInfo("cifar100", (3, 32, 32), "cifar-100-python",
-                            {"train": ("train",), "test": ("test",)},
-                            partial(readers.read_cifar, label_key="fine_labels"),
-                            _torchvision_download("CIFAR100")),
-    "svhn": DatasetInfo("svhn", (3, 32, 32), "", {"train": ("train_32x32.mat",),
-                                                   "test": ("test_32x32.mat",)},
-                        readers.read_svhn, _torchvision_download("SVHN", split_kwarg="split")),
-    # CIFAR-10 as the two-stage VAE code saw it: through a JPEG round trip (vaebench.data.jpeg)
-    "cifar10_jpeg": DatasetInfo("cifar10_jpeg", (3, 32, 32), "cifar-10-batches-py",
-                                _CIFAR10_FILES, partial(readers.read_cifar, label_key="labels"),
-                                _torchvision_download("CIFAR10"), transform=jpeg.round_trip,
-                                image_folders=CIFAR10_IMAGE_FOLDERS, classes=CIFAR10_CLASSES),
-}
-# CelebA: no download (torchvision's Google Drive source is rate-limited; the user provides it).
-for _name, (_crop, _resize) in celeba.VARIANTS.items():
-    REGISTRY[_name] = DatasetInfo(
-        _name, (3, celeba.SIZE, celeba.SIZE), "celeba", {"train": ("img_align_celeba",),
-                                                         "test": ("img_align_celeba",)},
-        reader=None, download=None,
-        loader=partial(celeba.load_split, crop=_crop, resize=_resize),
-        make_standin=partial(celeba.standin, _crop, _resize))
-STANDIN_PREFIX = "standin_"
-# (name as people write it, format of torchvision's files) for the record
-DESCRIPTIONS = {"mnist": ("MNIST", "IDX files"), "fashion_mnist": ("Fashion-MNIST", "IDX files"),
-                "cifar10": ("CIFAR-10", "python pickles"),
-                "cifar10_jpeg": ("CIFAR-10", "python pickles"),
-                "cifar100": ("CIFAR-100", "python pickles"), "svhn": ("SVHN", ".mat files")}
-
-
-def is_sampled(name: str) -> bool:
-    return name in samplers.names()
+def _jpeg_round_trip(info: DatasetInfo, images: torch.Tensor) -> torch.Tensor:
+    return jpeg.round_trip(images) if info.jpeg_round_trip else images
 
 
 def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
@@ -123,112 +72,7 @@ def data_shape(name: str, args: dict | None = None) -> tuple[int, ...]:
 
 def sample(name: str, n: int, generator: torch.Generator, args: dict | None = None):
     """A fresh float batch of a sampled dataset (on the CPU; generator state is checkpointed)."""
-    return samplers.entry(name)[1](n, generator, **(args or {}))
-
-
-def resolve_data_root(configured: str | None = None) -> Path:
-    """The data root: explicit value, else $VAEBENCH_DATA, else ./data."""
-    return Path(configured or os.environ.get("VAEBENCH_DATA") or DEFAULT_DATA_ROOT)
-
-
-def data_root_problem(root: str | Path) -> str | None:
-    """One line when the data root is a file (a path to an archive or a file set by mistake),
-    else None. A root that does not exist yet is no problem: a download creates it."""
-    root = Path(root)
-    if root.exists() and not root.is_dir():
-        return (f"data root {root} is a file, not a folder; set --data-root, data_root (config) "
-                f"or VAEBENCH_DATA to the folder that holds the datasets (e.g. <root>/MNIST/raw)")
-    return None
-
-
-def check_data_root(root: str | Path) -> Path:
-    """The data root, or the one-line error of data_root_problem."""
-    problem = data_root_problem(root)
-    if problem:
-        raise UserError(problem)
-    return Path(root)
-
-
-def known_datasets() -> list[str]:
-    return (sorted(REGISTRY) + [STANDIN_PREFIX + name for name in sorted(REGISTRY)]
-            + samplers.names())
-
-
-def dataset_info(name: str) -> DatasetInfo:
-    base = name.removeprefix(STANDIN_PREFIX)
-    if base not in REGISTRY:
-        raise UserError(f"unknown dataset '{name}'; known: {', '.join(known_datasets())}")
-    return REGISTRY[base]
-
-
-def can_download(name: str) -> bool:
-    return is_sampled(name) or dataset_info(name).download is not None
-
-
-def missing_reason(name: str, root: str | Path | None = None) -> str:
-    """One line for a dataset that is not here and cannot be downloaded: where, and the fix."""
-    if data_root_problem(resolve_data_root(root)):
-        return data_root_problem(resolve_data_root(root))
-    if name.removeprefix(STANDIN_PREFIX) in celeba.VARIANTS:
-        return celeba.missing_message(resolve_data_root(root))
-    return (f"dataset {name} not found under {resolve_data_root(root)}; set data_root or "
-            "VAEBENCH_DATA to a folder holding it")
-
-
-# Where torchvision downloads each dataset from (host, port): probed before planning a DAG, so an
-# offline machine skips what it cannot fetch instead of failing at the first download.
-DOWNLOAD_HOSTS = {
-    "mnist": ("ossci-datasets.s3.amazonaws.com", 443),
-    "fashion_mnist": ("fashion-mnist.s3-website.eu-central-1.amazonaws.com", 80),
-    "cifar10": ("www.cs.toronto.edu", 443), "cifar10_jpeg": ("www.cs.toronto.edu", 443),
-    "cifar100": ("www.cs.toronto.edu", 443), "svhn": ("ufldl.stanford.edu", 80),
-}
-
-
-@cache
-def _reachable(host: str, port: int, timeout: float = 3.0) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=timeout).close()
-    except OSError:
-        return False
-    return True
-
-
-def download_unreachable(name: str) -> str | None:
-    """The download host of a dataset when it cannot be reached from here, else None."""
-    host = DOWNLOAD_HOSTS.get(name.removeprefix(STANDIN_PREFIX))
-    return None if host is None or _reachable(*host) else host[0]
-
-
-def is_available(name: str, root: str | Path | None = None) -> bool:
-    """Whether the dataset can be had without downloading."""
-    if is_sampled(name):
-        return True
-    info = dataset_info(name)  # raises for an unknown name
-    if name.startswith(STANDIN_PREFIX):
-        return True
-    return has_files(info, resolve_data_root(root)) or image_folder(info, root) is not None
-
-
-def has_files(info: DatasetInfo, root: Path) -> bool:
-    """Whether torchvision's files of the dataset (e.g. CIFAR's pickles) are all there."""
-    folder = root / info.folder
-    return all((folder / f).exists() for files in info.files.values() for f in files)
-
-
-def image_folder(info: DatasetInfo, root: str | Path | None = None) -> Path | None:
-    """The dataset's image-folder copy (with train/ and test/), where it has one."""
-    for name in info.image_folders:
-        folder = resolve_data_root(root) / name
-        if (folder / "train").is_dir() and (folder / "test").is_dir():
-            return folder
-    return None
-
-
-def folder_to_read(info: DatasetInfo, root: str | Path | None = None) -> Path | None:
-    """The image folder to read instead of torchvision's files: only where those are absent
-    (the pickles win)."""
-    return None if has_files(info, resolve_data_root(root)) else image_folder(info, root)
+    return samplers.entry(name).sample(n, generator, **(args or {}))
 
 
 def describe(name: str, root: str | Path | None = None) -> str:
@@ -239,16 +83,16 @@ def describe(name: str, root: str | Path | None = None) -> str:
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
         return f"generated stand-in for {info.name} (not real data)"
-    if info.loader is not None:
+    if info.celeba_variant is not None:
         return f"CelebA aligned JPEGs, cropped and resized ({name}){celeba_completeness(root)}"
     title, file_format = DESCRIPTIONS[info.name]
     folder = folder_to_read(info, root)
     if folder is None:
         text = f"{title}, {file_format} ({info.folder or 'in the data root'})"
-        return text + (", through the authors' JPEG round trip" if info.transform else "")
+        return text + (", through the authors' JPEG round trip" if info.jpeg_round_trip else "")
     kind = readers.image_folder_format(folder / "train")
     text = f"{title}, {kind} image folder ({folder.name}/)"
-    if info.transform is None:
+    if not info.jpeg_round_trip:
         return text
     return text + (", taken as decoded (the files already are one JPEG round trip)"
                    if kind == "JPEG" else ", through the authors' JPEG round trip")
@@ -273,11 +117,13 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
         raise UserError(f"unknown split '{split}' for dataset '{name}'; use 'train' or 'test'")
     info = dataset_info(name)
     if name.startswith(STANDIN_PREFIX):
-        make = info.make_standin or partial(standin, info.shape)
+        make = (partial(celeba.standin, *info.celeba_variant) if info.celeba_variant
+                else partial(standin, info.shape))
         return _transformed(info, *make(standin_size, 0 if split == "train" else 1))
     check_data_root(resolve_data_root(root))
-    if info.loader is not None:
-        return info.loader(resolve_data_root(root), split)
+    if info.celeba_variant is not None:
+        crop, resize = info.celeba_variant
+        return celeba.load_split(resolve_data_root(root), split, crop=crop, resize=resize)
     folder = resolve_data_root(root) / info.folder
     folder_copy = folder_to_read(info, root)
     if folder_copy is not None:
@@ -290,7 +136,7 @@ def load(name: str, split: str = "train", root: str | Path | None = None,
                 f"{info.folder or info.files[split][0]}, or pass --download / download=true to "
                 f"fetch it with torchvision")
         _download(info, resolve_data_root(root))
-    images, labels = info.reader(folder, info.files[split])  # its size and format checked
+    images, labels = READERS[info.file_format](folder, info.files[split])  # size, format checked
     checksums.verify(name, folder, info.files[split])
     return _transformed(info, torch.from_numpy(images), torch.from_numpy(labels))
 
@@ -306,7 +152,7 @@ def _from_image_folder(info: DatasetInfo, folder: Path, split: str):
 
 
 def _transformed(info: DatasetInfo, images: torch.Tensor, labels: torch.Tensor):
-    return (images if info.transform is None else info.transform(images)), labels
+    return _jpeg_round_trip(info, images), labels
 
 
 def _download(info: DatasetInfo, root: Path) -> None:
@@ -316,7 +162,7 @@ def _download(info: DatasetInfo, root: Path) -> None:
     chain = [target, *target.parents][:len(info.folder.split("/")) + 1 if info.folder else 1]
     missing = [folder for folder in chain if not folder.exists()]  # innermost first
     try:
-        info.download(root)
+        _torchvision_download(info, root)
     except Exception as exc:  # network errors come in many types; the user needs one line
         _remove_if_empty(missing)
         said = " ".join(str(exc).split())  # torchvision lists every mirror tried, a line each

@@ -53,5 +53,3 @@ class DenseVAE(nn.Module):
         first, *rest = self.data_shape
         return self.decoder(z).view(-1, first * self.params_per_dim, *rest)
 
-
-MODELS = {"dense_vae": DenseVAE}

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vaebench import registry
 from vaebench.errors import UserError
 
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -79,23 +80,6 @@ class GaussianFixed(Likelihood):
         return self.log_sigma.exp()
 
 
-class GaussianScheduledSigma(GaussianFixed):
-    """N(mean, σ_e²I) with σ fixed within epoch e and set from a schedule (one value per epoch;
-    the last value holds after the schedule ends). Berger & Sebag's appendix drives an F-VAE
-    with the σ an LS-VAE learned, epoch by epoch."""
-
-    def __init__(self, schedule: list[float]):
-        if not schedule or min(schedule) <= 0:
-            raise UserError(f"sigma schedule must be a non-empty list of values > 0, got "
-                            f"{schedule!r}")
-        super().__init__(schedule[0])
-        self.schedule = [float(value) for value in schedule]
-
-    def on_epoch(self, epoch):
-        value = self.schedule[min(epoch, len(self.schedule) - 1)]
-        self.log_sigma.fill_(math.log(value))
-
-
 class GaussianLearnedScalar(Likelihood):
     """N(mean, γ²I) with log γ a trained parameter (Dai & Wipf; Berger & Sebag's LS-VAE)."""
 
@@ -112,70 +96,13 @@ class GaussianLearnedScalar(Likelihood):
         return self.log_sigma.detach().exp()
 
 
-class GaussianComputedGamma(Likelihood):
-    """N(mean, γ²I) with γ² a non-increasing running estimate of the MSE, no gradient.
-
-    Asperti & Trentin 2020, as their code does it after every step:
-    mse ← min(mse, (1 − α)·mse + α·mse_batch), γ = √mse, mse starts at 1. The update stays on
-    the device (torch.minimum), so it costs no host synchronisation.
-    """
-
-    def __init__(self, momentum: float = 0.01, init_mse: float = 1.0):
-        super().__init__()
-        if not 0 < momentum <= 1 or not init_mse > 0:
-            raise UserError(f"computed gamma needs 0 < momentum <= 1 and init_mse > 0, got "
-                            f"momentum={momentum}, init_mse={init_mse}")
-        self.momentum = momentum
-        self.register_buffer("mse", torch.tensor(float(init_mse)))
-
-    def nll(self, x, out):
-        return gaussian_nll(x, out, 0.5 * torch.log(self.mse))
-
-    @torch.no_grad()
-    def after_step(self, x, out):
-        mse_batch = F.mse_loss(self.mean(out).float(), x.float())
-        blended = (1 - self.momentum) * self.mse + self.momentum * mse_batch
-        self.mse.copy_(torch.minimum(self.mse, blended))
-
-    def sigma(self):
-        return self.mse.sqrt()
-
-
-class GaussianLearnedPerDim(Likelihood):
-    """N(mean(z), diag σ(z)²): the decoder outputs a mean and a log σ per dimension (LV-VAE)."""
-
-    params_per_dim = 2
-
-    def __init__(self, min_log_sigma: float = -10.0):
-        super().__init__()
-        self.min_log_sigma = min_log_sigma  # keeps exp(-log σ) finite when a pixel is constant
-
-    def split(self, out):
-        mean, log_sigma = out.chunk(2, dim=1)
-        return mean, log_sigma.clamp(min=self.min_log_sigma)
-
-    def nll(self, x, out):
-        mean, log_sigma = self.split(out)
-        return gaussian_nll(x, mean, log_sigma)
-
-    def mean(self, out):
-        return self.split(out)[0]
-
-
-LIKELIHOODS = {
-    "bernoulli": Bernoulli,
-    "gaussian_fixed": GaussianFixed,
-    "gaussian_scheduled": GaussianScheduledSigma,
-    "gaussian_learned": GaussianLearnedScalar,
-    "gaussian_computed": GaussianComputedGamma,
-    "gaussian_learned_per_dim": GaussianLearnedPerDim,
-}
+def likelihood_class(name: str) -> type[Likelihood]:
+    return registry.get("likelihood", name)
 
 
 def build_likelihood(name: str, **kwargs) -> Likelihood:
-    if name not in LIKELIHOODS:
-        raise UserError(f"unknown likelihood '{name}'; known: {', '.join(sorted(LIKELIHOODS))}")
+    cls = likelihood_class(name)
     try:
-        return LIKELIHOODS[name](**kwargs)
+        return cls(**kwargs)
     except TypeError as exc:
         raise UserError(f"likelihood '{name}': bad arguments {kwargs} ({exc})") from None

@@ -4,7 +4,7 @@ whether it may be downloaded (the workflow's --config)."""
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from vaebench.data import datasets
+from vaebench.data import catalog
 from vaebench.errors import UserError
 from vaebench.spec import specs as spec_files
 
@@ -38,7 +38,7 @@ def read_specs() -> tuple[dict[str, dict], dict[str, str]]:
 def load(scale: str, data_root: str | None = None, download: bool = True) -> Plan:
     """The plan of the workflow's --config; data_root None: $VAEBENCH_DATA, else ./data."""
     specs, broken = read_specs()
-    return Plan(specs, scale, str(datasets.resolve_data_root(data_root)), download, broken)
+    return Plan(specs, scale, str(catalog.resolve_data_root(data_root)), download, broken)
 
 
 def warnings(plan: Plan) -> list[str]:

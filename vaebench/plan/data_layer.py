@@ -4,26 +4,26 @@ Download hosts are probed only when a dataset is missing and may be downloaded."
 
 from pathlib import Path
 
-from vaebench.data import celeba, datasets
+from vaebench.data import catalog, celeba_variants
 from vaebench.plan.context import Plan
 from vaebench.spec import data_present
 
 
 def is_here(plan: Plan, dataset: str) -> bool:
-    return datasets.is_available(dataset, plan.data_root)
+    return catalog.is_available(dataset, plan.data_root)
 
 
 def can_download(dataset: str) -> bool:
-    return datasets.can_download(dataset)
+    return catalog.can_download(dataset)
 
 
 def missing_reason(plan: Plan, dataset: str) -> str:
-    return datasets.missing_reason(dataset, plan.data_root)
+    return catalog.missing_reason(dataset, plan.data_root)
 
 
 def unreachable_host(dataset: str) -> str | None:
     """The download host of a dataset when it cannot be reached from here (a socket opens)."""
-    return datasets.download_unreachable(dataset)
+    return catalog.download_unreachable(dataset)
 
 
 def fetchable(plan: Plan, dataset: str) -> bool:
@@ -33,18 +33,18 @@ def fetchable(plan: Plan, dataset: str) -> bool:
 
 def is_standin(dataset: str) -> bool:
     """A generated stand-in (standin_<name>): made by the job that uses it, no data to check."""
-    return dataset.startswith(datasets.STANDIN_PREFIX)
+    return dataset.startswith(catalog.STANDIN_PREFIX)
 
 
 def has_check(dataset: str) -> bool:
     """Whether a dataset is checked (or downloaded) by its own job before a run reads it: not
     for sampled distributions or stand-ins, which the run makes itself."""
-    return not (datasets.is_sampled(dataset) or is_standin(dataset))
+    return not (catalog.is_sampled(dataset) or is_standin(dataset))
 
 
 def celeba_variant(dataset: str) -> tuple[str, str] | None:
     """(crop, resize) of a CelebA variant, prepared once into a cache; None for the others."""
-    return celeba.VARIANTS.get(dataset)
+    return celeba_variants.VARIANTS.get(dataset)
 
 
 def present_runs(plan: Plan, paper: str, artifact: str) -> list[Path]:

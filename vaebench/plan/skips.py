@@ -3,16 +3,15 @@ here nor downloadable. The summary lists them; `snakemake` builds the rest."""
 
 import shlex
 
+from vaebench import registry
 from vaebench.plan import data_layer
 from vaebench.plan.context import Plan
 from vaebench.spec import specs
 
 
 def implemented(paper: str, artifact: str) -> bool:
-    # imported when asked: the builders import torch, which a single target's plan does without
-    from vaebench import artifacts
-
-    return artifacts.implemented(paper, artifact)
+    # asked of the registry, which knows the builders by name without importing them (torch)
+    return registry.has("builder", registry.builder_name(paper, artifact))
 
 
 def skip_reason(plan: Plan, paper: str, artifact: str) -> str | None:

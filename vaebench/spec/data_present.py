@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vaebench import paths
-from vaebench.data import datasets as data
+from vaebench.data import catalog as data
 from vaebench.spec import specs
 
 

@@ -19,7 +19,6 @@ from vaebench.spec import baselines, claims, inconsistencies, schema, unique_yam
 from vaebench.train.config import TrainConfig
 
 SCALES = ("smoke", "quick", "paper")
-PAPERS = ("asperti2019", "asperti2020", "berger2020", "dai2020")
 TEMPLATES = "templates"  # the top-level mapping of a spec's YAML anchors (the schema's)
 
 
@@ -57,11 +56,15 @@ def _differs(one: Path, other: Path) -> bool:
     return specs_in(one) != specs_in(other)
 
 
-def specified_papers() -> list[str]:
+def specified_papers(folder: Path | None = None) -> list[str]:
     """Papers that have a benchmarks/<paper>.yaml (a *.fragment.yaml is a piece of a paper's
     spec written on a branch, to be pasted into it when merging, not a paper)."""
-    return sorted(path.stem for path in benchmarks_dir().glob("*.yaml")
+    return sorted(path.stem for path in (folder or benchmarks_dir()).glob("*.yaml")
                   if not path.name.endswith(".fragment.yaml"))
+
+
+# the papers whose specs ship beside the package: a paper is added by its spec and its package
+PAPERS = tuple(specified_papers(PACKAGE_BENCHMARKS))
 
 
 def check_scale(scale: str) -> str:
@@ -151,11 +154,11 @@ def _check_reported(reported: dict, name: str, fail) -> None:
 
 
 def _check_data(datasets: list[str], name: str, fail) -> None:
-    from vaebench.data import datasets as data
+    from vaebench.data import catalog
 
     for dataset in datasets:
         try:
-            data.dataset_info(dataset)
+            catalog.dataset_info(dataset)
         except UserError as exc:
             fail(f"artifact '{name}': {exc}")
 

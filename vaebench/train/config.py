@@ -8,6 +8,7 @@ and invalid values with a one-line UserError; the resolved dict is saved in ever
 import numbers
 from dataclasses import asdict, dataclass, field, fields
 
+from vaebench import models
 from vaebench.errors import UserError
 
 # Where the data and the compute are, and how the compute is organised: not part of what a run
@@ -15,7 +16,6 @@ from vaebench.errors import UserError
 MACHINE_KEYS = ("device", "data_root", "download", "stack_seeds")
 # The model families vaebench.train.stacked can train as one vectorised model: dense layers only, no
 # batch statistics (a BatchNorm's running averages would need a per-seed treatment it lacks).
-STACKABLE_MODELS = ("resnet_mlp", "dense_vae", "dai_fc")
 # Options added after runs already existed, with the value that means "off": at that value they
 # stay out of a run's identity, so adding them does not make Snakemake retrain every finished run.
 LATER_OPTIONS_OFF = {"lr_decay_every": None, "lr_decay_factor": 0.5,
@@ -151,9 +151,10 @@ class TrainConfig:
             (isinstance(self.tf32, bool), f"tf32 must be true or false, got {self.tf32!r}"),
             (self.precision in ("fp32", "bf16"),
              f"precision must be fp32 or bf16, got '{self.precision}'"),
-            (not self.stack_seeds or self.model in STACKABLE_MODELS,
+            (not self.stack_seeds or models.stackable(self.model),
              f"stack_seeds: model {self.model} cannot be stacked (only "
-             f"{', '.join(STACKABLE_MODELS)}); set stack_seeds: false"),
+             f"{', '.join(models.stackable_models())}); set "
+             f"stack_seeds: false"),
             (self.device == "auto" or self.device.split(":")[0] in ("cpu", "cuda", "mps"),
              f"device must be auto, cpu, cuda[:N] or mps, got '{self.device}'"),
         ]

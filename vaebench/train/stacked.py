@@ -27,12 +27,12 @@ import torch
 from torch import nn
 from torch.func import functional_call, stack_module_state
 
-from vaebench import provenance
+from vaebench import models, provenance
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.models.likelihoods import Likelihood
 from vaebench.train import loop as train
-from vaebench.train.config import STACKABLE_MODELS, TrainConfig
+from vaebench.train.config import TrainConfig
 from vaebench.train.latent_stats import batch_variance_summary
 from vaebench.train.objective import batch_terms
 from vaebench.train.progress import StepReporter, report_interval, run_label
@@ -54,8 +54,9 @@ def check_stackable(cfgs: list[TrainConfig]) -> None:
     if not cfgs or len(set(seeds)) != len(seeds):
         raise UserError(f"stacked training needs distinct seeds, got {seeds}")
     first = cfgs[0]
-    if first.model not in STACKABLE_MODELS:
-        raise UserError(f"stacked training supports the models {', '.join(STACKABLE_MODELS)}, "
+    if not models.stackable(first.model):
+        raise UserError(f"stacked training supports the models "
+                        f"{', '.join(models.stackable_models())}, "
                         f"not '{first.model}'; train its seeds one by one (--seed N)")
     unsupported = [name for name, used in UNSUPPORTED.items() if used(first)]
     if unsupported:
