@@ -87,7 +87,7 @@ def test_the_note_gives_the_verdict_and_each_reason_once():
 
 def figure_of(name: str):
     """The recorded quick CSV of an asperti2020 artifact, drawn by the current plotting code."""
-    from vaebench.artifacts.asperti2020 import lr, training, two_stage
+    from vaebench.papers.asperti2020 import lr, training, two_stage
 
     frame = read_artifact_csv(RECORD / f"{name}.csv")
     if name == "table5":
