@@ -17,7 +17,7 @@ from vaebench.eval.verdict import contract_keys, read_artifact_csv
 SHOWN = ["metric", "reported", "replicated", "std", "n_runs", "verdict", "sensitivity", "claim",
          "why", "not_comparable", "source"]
 TEXT = {"why", "source", "not_comparable", "sensitivity", "claim"}  # wide, cut at the edge
-WEIGHTS = {"text": 3.2, "verdict": 4.0, "number": 2.4, "more": 1.6}
+WEIGHTS = {"text": 3.2, "verdict": 3.2, "number": 2.4, "more": 1.6}
 
 MORE_HEAD = '<th title="the other columns of each row: click +N">more</th>'
 
