@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tests.conftest import copy_workflow
@@ -64,5 +65,7 @@ def test_the_workflow_trains_and_builds_the_example_at_smoke(workdir):
     result = run(workdir, "-m", "snakemake", "--cores", "1", paths.artifact(PAPER, ARTIFACT),
                  "--config", "scale=smoke")
     assert result.returncode == 0, result.stderr[-3000:]
-    table = (workdir / paths.artifact(PAPER, ARTIFACT)).read_text()
-    assert "finite_loss" in table and "reproduced" in table
+    table = pd.read_csv(workdir / paths.artifact(PAPER, ARTIFACT))
+    finite = table[table.metric == "finite_loss"].iloc[0]
+    # trained and measured; at smoke nothing is compared with the paper (plumbing only)
+    assert finite.replicated == 1.0 and finite.verdict == "not-comparable"

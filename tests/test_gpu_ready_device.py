@@ -13,8 +13,8 @@ from vaebench.train import gpu
 
 PACKAGE = Path(__file__).resolve().parents[1] / "vaebench"
 # the places that chose a device before there was one policy
-RESOLVERS = ["train/loop.py", "train/latent_codes.py", "eval/fid_runs.py",
-             "artifacts/asperti2020/two_stage.py", "artifacts/dai2020/celeba.py"]
+RESOLVERS = ["train/loop.py", "papers/asperti2020/latent_codes.py", "eval/fid_runs.py",
+             "papers/asperti2020/two_stage.py", "papers/dai2020/celeba.py"]
 
 
 @pytest.fixture(autouse=True)
