@@ -226,15 +226,20 @@ def test_appendix_resize_has_one_row_per_mode(spec):
 
 
 def t3_cells(rec: dict, gen2: dict, mse: dict, variance_law: float = 0.8) -> pd.DataFrame:
-    """One run per (model, gamma, checkpoint); dicts map (model, gamma) to values by checkpoint."""
+    """Three seeds per (model, gamma, checkpoint), each a little off the pattern; dicts map
+    (model, gamma) to values by checkpoint."""
+    noise = np.random.default_rng(0)
     rows = []
     for (model, gamma), values in rec.items():
         for checkpoint, value in enumerate(values, start=1):
-            rows.append({"model": model, "gamma": gamma, "checkpoint": checkpoint,
-                         "REC": value, "GEN-1": value + 10,
-                         "GEN-2": gen2[(model, gamma)][checkpoint - 1],
-                         "mse": mse[(model, gamma)][checkpoint - 1],
-                         "variance_law": variance_law, "converged": True})
+            for seed in range(3):
+                rec_value = value + noise.normal(0, 0.3)
+                rows.append({"model": model, "gamma": gamma, "checkpoint": checkpoint,
+                             "seed": seed, "REC": rec_value, "GEN-1": rec_value + 10,
+                             "GEN-2": gen2[(model, gamma)][checkpoint - 1] + noise.normal(0, .3),
+                             "mse": mse[(model, gamma)][checkpoint - 1] * noise.normal(1, .01),
+                             "variance_law": variance_law + noise.normal(0, .01),
+                             "converged": True})
     return pd.DataFrame(rows)
 
 
@@ -270,9 +275,53 @@ def test_table3_claims_on_the_papers_pattern_and_against_it():
 def test_max_mse_stabilises_only_when_the_mean_keeps_falling_faster():
     epochs = np.arange(1, 7)
     mean = 0.01 / epochs
-    flat_max = pd.DataFrame({"epoch": epochs, "mse": mean, "mse_max": [0.2, 0.1, .08, .08, .08,
-                                                                         .08]})
-    assert tables.max_stabilises(flat_max, 0.5) is True
-    falling_max = flat_max.assign(mse_max=10 * mean)
-    assert tables.max_stabilises(falling_max, 0.5) is False
-    assert tables.max_stabilises(flat_max.iloc[:2], 0.5) is None
+
+    def seeds(max_curve):  # three seeds, each a little off the others
+        return pd.concat([pd.DataFrame({"seed": s, "epoch": epochs, "mse": mean * (1 + s / 20),
+                                        "mse_max": np.asarray(max_curve) * (1 + s / 10)})
+                          for s in range(3)])
+    flat_max = seeds([0.2, 0.1, .08, .08, .081, .079])
+    assert tables.max_stabilises(flat_max, 0.5) == (True, True)
+    falling_max = seeds(10 * mean)
+    assert tables.max_stabilises(falling_max, 0.5) == (False, True)
+    assert tables.max_stabilises(flat_max[flat_max.seed == 0], 0.5)[1] is False  # one seed
+    assert tables.max_stabilises(flat_max[flat_max.epoch <= 2], 0.5) is None
+
+
+def test_normalisation_is_judged_seed_by_seed():
+    # seeds far apart, normalisation 3 points better in each: the paired test decides it
+    runs = pd.DataFrame([{"seed": s, "row": row, "GEN-2": base - (3.0 + s / 10) * (row == "with")}
+                         for s, base in enumerate([300.0, 340.0, 380.0])
+                         for row in ("without", "with")])
+    assert tables.normalisation_test(runs) == (True, True)
+    worse = runs.assign(**{"GEN-2": np.where(runs.row == "with", runs["GEN-2"] + 6.5,
+                                              runs["GEN-2"])})
+    assert tables.normalisation_test(worse) == (False, True)
+
+
+ART_RESIZE = {"tolerance": {"little_difference_fid": 5.0, "stabilises_ratio": 0.5},
+              "reported": {"nearest_worst_rec": True, "bilinear_bicubic_gen_close": True,
+                           "nearest_max_mse_stabilises": True, "source": "Appendix"}}
+
+
+def resize_runs(rec: dict, gen: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"mode": mode, "seed": s, "REC": rec[mode] + s, "GEN-1": gen[mode] + s,
+                          "GEN-2": gen[mode] - 5 + s, "converged": True}
+                         for mode in rec for s in range(3)])
+
+
+def test_resize_claims_are_tests_not_comparisons_of_means():
+    along = pd.DataFrame(columns=["mode", "seed", "epoch", "mse", "mse_max"])
+    paper_like = resize_runs({"nearest": 80, "bilinear": 60, "bicubic": 61},
+                             {"nearest": 90, "bilinear": 70, "bicubic": 71})
+    verdicts = {r["metric"]: r["verdict"]
+                for r in tables.resize_claims(paper_like, along, ART_RESIZE, "quick")}
+    assert verdicts["nearest_worst_rec"] == "qualitative-match"
+    assert verdicts["bilinear_bicubic_gen_close"] == "qualitative-match"
+    assert verdicts["nearest_max_mse_stabilises"] == "n/a"  # no snapshots: nothing to read
+    # bicubic 4 points off with seeds spread by 1: inside the band but not shown to be
+    near_edge = resize_runs({"nearest": 80, "bilinear": 60, "bicubic": 61},
+                            {"nearest": 90, "bilinear": 70, "bicubic": 74})
+    verdicts = {r["metric"]: r["verdict"]
+                for r in tables.resize_claims(near_edge, along, ART_RESIZE, "quick")}
+    assert verdicts["bilinear_bicubic_gen_close"] == "inconclusive"

@@ -12,11 +12,13 @@ from scipy import stats as scipy_stats
 from vaebench.eval import stats
 from vaebench.eval.verdict import (
     artifact_verdict,
+    close,
     decide,
     every,
     finalise,
     judge,
     ordering,
+    paired_ordering,
     rising,
     row,
 )
@@ -55,6 +57,46 @@ def test_a_claim_row_carries_its_test_and_is_decided_by_it():
     cell = row({}, "claim", True, [1.0], compare="equal", test=unsettled.test, **QUICK)
     assert cell["verdict"] == "inconclusive" and cell["direction"] == "as in the paper"
     assert cell["seeds_needed"] > 3  # what would settle it
+
+
+def test_the_paired_test_matches_scipys_and_removes_the_runs_own_spread():
+    # three runs far apart, each a little lower with the treatment: Welch cannot tell, the
+    # paired test (the same runs measured two ways) can
+    without, with_ = [300.0, 340.0, 380.0], [296.0, 337.0, 375.0]
+    test = stats.paired(with_, without)
+    expected = scipy_stats.ttest_rel(with_, without, alternative="less")
+    assert test.p_value == pytest.approx(expected.pvalue)
+    assert test.p_value + test.p_reverse == pytest.approx(1.0)
+    assert test.effect == pytest.approx(4.0) and test.kind == "paired"
+    assert paired_ordering(with_, without) == (True, True)
+    assert ordering(with_, without) == (True, False)
+    assert paired_ordering(without, with_) == (False, True)  # decided, reversed
+    assert paired_ordering(with_[:2], without[:2])[1] is False  # 2 pairs never decide
+    with pytest.raises(ValueError):
+        stats.paired([1.0, 2.0], [1.0])
+
+
+def test_little_difference_is_an_equivalence_test_within_the_band():
+    same = [60.0, 61.0, 59.0]
+    assert close(same, [60.5, 61.5, 59.5], band=5.0) == (True, True)  # TOST decides it
+    assert close(same, [80.0, 81.0, 79.0], band=5.0) == (False, True)  # 20 apart: reversed
+    near_edge = close(same, [64.0, 66.0, 62.0], band=5.0)  # 4 apart, spread 1: undecided
+    assert near_edge[1] is False and near_edge.test.effect == pytest.approx(1.0)
+    # TOST's p is the larger of two one-sided Welch tests shifted by the band
+    a, b = np.array(same), np.array([61.0, 63.5, 60.0])
+    lower = scipy_stats.ttest_ind(a + 5.0, b, equal_var=False, alternative="greater").pvalue
+    upper = scipy_stats.ttest_ind(a - 5.0, b, equal_var=False, alternative="less").pvalue
+    assert stats.within(a, b, 5.0).p_value == pytest.approx(max(lower, upper))
+    assert close(same[:2], same[:2], band=5.0)[1] is False  # 2 runs a side never decide
+
+
+def test_pairs_needed_reach_80_percent_power():
+    dz = 0.9
+    n = stats.pairs_for_power(dz)
+    def power(k):
+        return scipy_stats.nct.sf(scipy_stats.t.ppf(0.95, k - 1), k - 1, dz * math.sqrt(k))
+    assert power(n) >= 0.8 > power(n - 1)
+    assert stats.pairs_for_power(0.1) is None  # flat within noise
 
 
 def test_seeds_needed_reaches_80_percent_power():

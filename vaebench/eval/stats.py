@@ -1,4 +1,5 @@
-"""The statistics behind a verdict, in one place: Welch's test of an ordering, a trend's slope,
+"""The statistics behind a verdict, in one place: Welch's test of an ordering, a paired test of
+the same runs measured two ways, an equivalence within a band (TOST), a trend's slope,
 the confidence interval of a mean, the runs a test needs for 80 % power, Holm's adjustment.
 
 Pure functions of per-run values; `verdict` turns their results into words.
@@ -62,6 +63,75 @@ def welch(lower: list[float], higher: list[float]) -> Test:
     d = effect / pooled_sd if pooled_sd > 0 else math.copysign(math.inf, effect)
     return Test(float(stats.t.sf(t, df)), float(stats.t.cdf(t, df)), effect, float(d), sides,
                 seeds_for_power(d))
+
+
+def paired(lower: list[float], higher: list[float]) -> Test:
+    """One-sided paired t-test of mean(higher - lower) > 0 (the paper's direction) over
+    matched pairs: the same runs measured two ways (e.g. with and without a normalisation,
+    on the same random draws), so the runs' own noise cancels. n - 1 degrees of freedom;
+    `seeds_needed` is the pairs for 80 % power at the observed standardised difference."""
+    low, high = np.asarray(lower, float), np.asarray(higher, float)
+    if len(low) != len(high):
+        raise ValueError(f"paired test of {len(low)} against {len(high)} values")
+    diff = high - low
+    sides = f"{len(diff)}/{len(diff)}"
+    effect = float(diff.mean()) if len(diff) else math.nan
+    if len(diff) < 2:
+        return Test(math.nan, math.nan, effect, math.nan, sides, None, "paired")
+    sd = float(diff.std(ddof=1))
+    if sd == 0:
+        p = 0.0 if effect > 0 else (1.0 if effect < 0 else 0.5)
+        return Test(p, 1 - p if effect else 0.5, effect, math.copysign(math.inf, effect)
+                    if effect else 0.0, sides, MIN_RUNS if effect else None, "paired")
+    t = effect / (sd / math.sqrt(len(diff)))
+    dz = effect / sd
+    df = len(diff) - 1
+    return Test(float(stats.t.sf(t, df)), float(stats.t.cdf(t, df)), effect, dz, sides,
+                pairs_for_power(dz), "paired")
+
+
+def pairs_for_power(dz: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
+    """Pairs at which a one-sided paired t-test at `alpha` detects a standardised mean
+    difference |dz| with `power`; None past MAX_SEEDS or below FLAT_EFFECT."""
+    dz = abs(dz)
+    if not math.isfinite(dz):
+        return MIN_RUNS if dz > 0 else None
+    if dz < FLAT_EFFECT:
+        return None
+    for n in range(MIN_RUNS, MAX_SEEDS + 1):
+        critical = stats.t.ppf(1 - alpha, n - 1)
+        if stats.nct.sf(critical, n - 1, dz * math.sqrt(n)) >= power:
+            return n
+    return None
+
+
+def within(first: list[float], second: list[float], band: float) -> Test:
+    """Two groups "make little difference": |mean(first) - mean(second)| < band, by two
+    one-sided Welch tests (TOST: `p_value` is the larger of their p's); `p_reverse` tests the
+    difference beyond the band on the side it lies (doubled for the two sides). `effect` is the
+    margin left, band - |difference| (> 0: the paper's direction); `seeds_needed` reads that
+    margin as an ordering's effect (the nearer bound decides TOST)."""
+    a, b = np.asarray(first, float), np.asarray(second, float)
+    sides = f"{len(a)}/{len(b)}"
+    diff = float(a.mean() - b.mean()) if len(a) and len(b) else math.nan
+    margin = band - abs(diff)
+    if len(a) < 2 or len(b) < 2:
+        return Test(math.nan, math.nan, margin, math.nan, sides, None, "equivalence")
+    var_a, var_b = a.var(ddof=1), b.var(ddof=1)
+    se2 = var_a / len(a) + var_b / len(b)
+    if se2 == 0:
+        p = 0.0 if margin > 0 else 1.0
+        return Test(p, 1 - p, margin, math.copysign(math.inf, margin), sides, MIN_RUNS,
+                    "equivalence")
+    df = se2 ** 2 / ((var_a / len(a)) ** 2 / (len(a) - 1) + (var_b / len(b)) ** 2 / (len(b) - 1))
+    se = math.sqrt(se2)
+    p_above = stats.t.sf((diff + band) / se, df)  # H0: diff <= -band
+    p_below = stats.t.cdf((diff - band) / se, df)  # H0: diff >= band
+    p_beyond = min(1.0, 2 * stats.t.sf((abs(diff) - band) / se, df))  # H0: |diff| <= band
+    pooled_sd = math.sqrt((var_a + var_b) / 2)
+    d = margin / pooled_sd if pooled_sd > 0 else math.copysign(math.inf, margin)
+    return Test(float(max(p_above, p_below)), float(p_beyond), margin, float(d), sides,
+                seeds_for_power(d), "equivalence")
 
 
 def seeds_for_power(d: float, alpha: float = ALPHA, power: float = POWER) -> int | None:

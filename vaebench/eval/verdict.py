@@ -56,6 +56,18 @@ def ordering(lower: list[float], higher: list[float]) -> Ordering:
     return Ordering(stats.welch(lower, higher))
 
 
+def paired_ordering(lower: list[float], higher: list[float]) -> Ordering:
+    """mean(lower) < mean(higher) where the i-th values of both come from the same run (the
+    same seed measured two ways): the paired one-sided t-test at α, at least MIN_RUNS pairs."""
+    return Ordering(stats.paired(lower, higher))
+
+
+def close(first: list[float], second: list[float], band: float) -> Ordering:
+    """The two groups' means differ by less than `band` (the paper's "little difference"):
+    TOST at α, at least MIN_RUNS runs a side; reversed when the difference is beyond the band."""
+    return Ordering(stats.within(first, second, band))
+
+
 def rising(levels: list[float], values: list[list[float]]) -> Ordering:
     """A trend over more than two groups (values per level) rising with the level: the slope's
     one-sided test, not a chain of pairwise gaps. Pass negated values for a falling trend."""
