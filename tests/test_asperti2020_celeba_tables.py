@@ -108,8 +108,8 @@ def spec(tmp_path, monkeypatch) -> dict:
     """A copy of the paper's spec (tests shrink grids), run from an empty directory with the
     Inception stand-in."""
     monkeypatch.chdir(tmp_path)
-    for module in (asperti2020, tables):
-        monkeypatch.setattr(module, "inception_network", lambda device: MeanPool())
+    # every evaluation loads its network through two_stage.evaluation
+    monkeypatch.setattr(asperti2020, "inception_network", lambda device: MeanPool())
     # each stand-in test split is generated once (the reference statistics and the evaluation
     # read the same images), as the DAG's separate jobs cannot share them
     monkeypatch.setattr(fid_reference, "reference_images",

@@ -29,8 +29,8 @@ from vaebench.papers.asperti2020.two_stage import (
     METRICS,
     both_converged,
     eval_device,
+    evaluation,
     fid_protocol,
-    inception_network,
     plot_fids,
     reported_value,
     run_index,
@@ -38,7 +38,6 @@ from vaebench.papers.asperti2020.two_stage import (
     with_fid_protocol,
 )
 from vaebench.papers.asperti2020.two_stage_eval import (
-    evaluate,
     generated_code_variance,
     reconstruction_errors,
     two_stage_samples,
@@ -53,11 +52,7 @@ from vaebench.train.runs import snapshot_name
 def evaluate_table3(ctx: BuildContext) -> pd.DataFrame:
     """One row per (model, γ, checkpoint, seed)."""
     spec, scale = ctx.spec, ctx.scale
-    art = specs.artifact(spec, ctx.name)
-    reference, options, _ = fid_protocol(ctx)
-    device = eval_device()
-    inception = inception_network(device)
-    index = run_index(list(ctx.runs))
+    art, runs = specs.artifact(spec, ctx.name), evaluation(ctx)
     listed = specs.artifact_experiments(spec, ctx.name, scale)
     rows = []
     for parts in art["variants"].values():
@@ -67,10 +62,9 @@ def evaluate_table3(ctx: BuildContext) -> pd.DataFrame:
             if experiment not in listed:
                 continue
             for seed in specs.seeds(spec, experiment, scale):
-                stage1, stage2 = index[(parts["stage1"], seed)], index[(experiment, seed)]
+                stage1, stage2 = runs.pair(parts["stage1"], experiment, seed)
                 epoch = int(run_files.config(stage2).dataset_args["codes_epoch"])
-                metrics = evaluate(stage1, stage2, reference, options, inception, device,
-                                   stage1_checkpoint=snapshot_name(epoch))
+                metrics = runs.of(stage1, stage2, stage1_checkpoint=snapshot_name(epoch))
                 rows.append({"model": int(parts["model"]), "gamma": parts["gamma"],
                              "checkpoint": checkpoint,
                              "epochs": f"{epoch}/{run_files.done(stage2)['epochs']}",
@@ -190,19 +184,14 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str):
 
 def evaluate_table4(ctx: BuildContext) -> pd.DataFrame:
     """One row per (normalisation row, seed); every row of a seed sees the same random draws."""
-    art = specs.artifact(ctx.spec, ctx.name)
-    reference, options, _ = fid_protocol(ctx)
-    device = eval_device()
-    inception = inception_network(device)
-    index = run_index(list(ctx.runs))
+    art, runs = specs.artifact(ctx.spec, ctx.name), evaluation(ctx)
     rows, fids = [], {}  # the rows share REC (and GEN-1) images: one FID each
     for seed in specs.seeds(ctx.spec, art["stage1"], ctx.scale):
-        stage1, stage2 = index[(art["stage1"], seed)], index[(art["stage2"], seed)]
-        variance = generated_code_variance(stage2, max(options.n, 1000), device, seed)
+        stage1, stage2 = runs.pair(art["stage1"], art["stage2"], seed)
+        variance = generated_code_variance(stage2, max(runs.options.n, 1000), runs.device, seed)
         for key, setting in art["normalisation_rows"].items():
-            chosen = replace(options, latent_normalisation=setting["latent_normalisation"])
-            metrics = evaluate(stage1, stage2, reference, chosen, inception, device,
-                               fid_cache=fids)
+            chosen = replace(runs.options, latent_normalisation=setting["latent_normalisation"])
+            metrics = runs.of(stage1, stage2, options=chosen, fid_cache=fids)
             rows.append({"row": key, "model": setting["model"], "seed": seed, **metrics,
                          "gen2_latent_variance": variance,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
@@ -336,22 +325,19 @@ def fid_reference_per_mode(ctx: BuildContext) -> dict[str, str]:
 
 def evaluate_resize(ctx: BuildContext):
     """(one row per (mode, seed) at the end; one row per (mode, seed, snapshot epoch))."""
-    art = specs.artifact(ctx.spec, ctx.name)
-    _, options, _ = fid_protocol(ctx)
+    art, runs = specs.artifact(ctx.spec, ctx.name), evaluation(ctx)
     references = fid_reference_per_mode(ctx)
-    device = eval_device()
-    inception = inception_network(device)
-    index = run_index(list(ctx.runs))
     final, along = [], []
     for mode, parts in art["modes"].items():
         for seed in specs.seeds(ctx.spec, parts["stage1"], ctx.scale):
-            stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
+            stage1, stage2 = runs.pair(parts["stage1"], parts["stage2"], seed)
             converged = both_converged(stage1, stage2)
-            metrics = evaluate(stage1, stage2, Path(references[mode]), options, inception, device)
+            metrics = runs.of(stage1, stage2, reference=Path(references[mode]))
             final.append({"mode": mode, "seed": seed, **metrics, "converged": converged,
                           "fid_reference": references[mode]})
             for epoch in snapshots(stage1):
-                errors = reconstruction_errors(stage1, options, device, snapshot_name(epoch))
+                errors = reconstruction_errors(stage1, runs.options, runs.device,
+                                               snapshot_name(epoch))
                 along.append({"mode": mode, "seed": seed, "epoch": epoch,
                               "mse": float(errors.mean()), "mse_max": float(errors.max()),
                               "mse_min": float(errors.min()),

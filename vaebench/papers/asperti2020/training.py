@@ -17,15 +17,11 @@ from vaebench.eval.verdict import Ordering, every, ordering, read_artifact_csv, 
 from vaebench.papers.asperti2020.two_stage import (
     FIDS,
     METRICS,
-    eval_device,
-    fid_protocol,
-    inception_network,
+    evaluation,
     reported_value,
-    run_index,
     tolerance_for,
     with_fid_protocol,
 )
-from vaebench.papers.asperti2020.two_stage_eval import evaluate
 from vaebench.spec import specs
 from vaebench.train import runs as run_files
 from vaebench.train.runs import snapshot_name
@@ -33,20 +29,15 @@ from vaebench.train.runs import snapshot_name
 
 def evaluate_snapshots(ctx: BuildContext) -> pd.DataFrame:
     """One row per (epoch, seed): the snapshot after `epoch` with its own second stage."""
-    art = specs.artifact(ctx.spec, ctx.name)
-    reference, options, _ = fid_protocol(ctx)
-    device = eval_device()
-    inception = inception_network(device)
-    index, stage1 = run_index(list(ctx.runs)), art["stage1"]
+    art, runs = specs.artifact(ctx.spec, ctx.name), evaluation(ctx)
     rows = []
     for experiment in specs.artifact_experiments(ctx.spec, ctx.name, ctx.scale):
-        if experiment == stage1:
+        if experiment == art["stage1"]:
             continue
         for seed in specs.seeds(ctx.spec, experiment, ctx.scale):
-            stage2 = index[(experiment, seed)]
+            stage1, stage2 = runs.pair(art["stage1"], experiment, seed)
             epoch = int(run_files.config(stage2).dataset_args["codes_epoch"])
-            metrics = evaluate(index[(stage1, seed)], stage2, reference, options, inception,
-                               device, stage1_checkpoint=snapshot_name(epoch))
+            metrics = runs.of(stage1, stage2, stage1_checkpoint=snapshot_name(epoch))
             rows.append({"epochs": epoch, "seed": seed, **metrics,
                          "converged": bool(run_files.done(stage2)["converged"])})
     return pd.DataFrame(rows).sort_values(["epochs", "seed"], ignore_index=True)

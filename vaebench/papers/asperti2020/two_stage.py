@@ -8,6 +8,7 @@ the paper's other rows (RAE, Dai & Wipf's own numbers) are reported-only referen
 """
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -59,6 +60,37 @@ def both_converged(stage1: Path, stage2: Path) -> bool:
 def run_index(runs: list[Path]) -> dict:
     """{(experiment, seed): run directory} of the runs an artifact reads."""
     return {(run.parent.name, int(run.name.removeprefix("seed"))): run for run in runs}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What every evaluation of an artifact's two-stage runs shares, set up once per build:
+    the reference statistics, the options, the job's device, the FID network (a parameter:
+    tests pass a stand-in) and the runs by (experiment, seed)."""
+    reference: Path
+    options: EvalOptions
+    device: str
+    inception: object
+    runs: dict
+
+    def pair(self, experiment1: str, experiment2: str, seed: int) -> tuple[Path, Path]:
+        """The (first stage, second stage) run directories of one seed."""
+        return self.runs[(experiment1, seed)], self.runs[(experiment2, seed)]
+
+    def of(self, stage1: Path, stage2: Path, reference: Path | None = None,
+           options: EvalOptions | None = None, **kwargs) -> dict:
+        """The two-stage metrics of one pair (two_stage_eval.evaluate), against the artifact's
+        reference and options unless others are given."""
+        return evaluate(stage1, stage2, reference or self.reference, options or self.options,
+                        self.inception, self.device, **kwargs)
+
+
+def evaluation(ctx: BuildContext) -> Evaluation:
+    """The artifact's evaluation set up: its FID protocol, the device, the network loaded once."""
+    reference, options, _ = fid_protocol(ctx)
+    device = eval_device()
+    return Evaluation(reference, options, device, inception_network(device),
+                      run_index(list(ctx.runs)))
 
 
 def fid_protocol(ctx: BuildContext) -> tuple[Path, EvalOptions, dict]:
@@ -115,11 +147,7 @@ def small_sample_fids_not_comparable(frame: pd.DataFrame, n: int, paper_n: int) 
 
 def evaluate_variants(ctx: BuildContext) -> pd.DataFrame:
     """One row per (variant, seed): the two-stage metrics and whether both stages converged."""
-    art = specs.artifact(ctx.spec, ctx.name)
-    reference, options, _ = fid_protocol(ctx)
-    device = eval_device()
-    inception = inception_network(device)
-    index = run_index(list(ctx.runs))
+    art, runs = specs.artifact(ctx.spec, ctx.name), evaluation(ctx)
     # a scale may run fewer variants
     listed = specs.artifact_experiments(ctx.spec, ctx.name, ctx.scale)
     rows = []
@@ -127,8 +155,8 @@ def evaluate_variants(ctx: BuildContext) -> pd.DataFrame:
         if parts["stage1"] not in listed:
             continue
         for seed in specs.seeds(ctx.spec, parts["stage1"], ctx.scale):
-            stage1, stage2 = index[(parts["stage1"], seed)], index[(parts["stage2"], seed)]
-            metrics = evaluate(stage1, stage2, reference, options, inception, device)
+            stage1, stage2 = runs.pair(parts["stage1"], parts["stage2"], seed)
+            metrics = runs.of(stage1, stage2)
             band = float(art.get("gamma_band", GAMMA_BAND))
             rows.append({"variant": variant, "seed": seed, **metrics,
                          "epochs_stage1": run_files.done(stage1)["epochs"],
