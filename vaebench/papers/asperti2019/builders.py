@@ -23,7 +23,7 @@ import torch
 
 from vaebench import plots
 from vaebench.artifacts import procedures
-from vaebench.artifacts.common import image_grid
+from vaebench.artifacts.common import claim, image_grid
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.eval import verdict
@@ -148,8 +148,8 @@ def figure1(ctx: BuildContext) -> Built:
         row({}, "initial_mean_sigma2", reported["initial_sigma2"], [float(sigma2.iloc[0])],
             tolerance=tol["initial_sigma2"], source=reported["source"], **common),
         row({}, "final_mean_sigma2", None, [float(sigma2.iloc[-1])], **common),
-        row({}, "sigma2_shrinks_below_ratio", True, [shrink < tol["shrink_ratio"]],
-            compare="equal", source=reported["source"], **common),
+        claim({}, "sigma2_shrinks_below_ratio", True, bool(shrink < tol["shrink_ratio"]),
+              source=reported["source"], **common),
         row({}, "final_mu_spread", None, [float(spread.iloc[-1])], **common),
         row({}, "final_centroid_distance_from_origin", None, [float(centre.iloc[-1])],
             **common),
@@ -230,8 +230,8 @@ def figure2(ctx: BuildContext) -> Built:
         row({}, "inactive_at_end_of_log", None, counts, **common),
         row({}, "collapse_minibatch_median", None, [float(np.median(times))] if times else [],
             **common),
-        row({}, "inactive_set_settled_within_log", True, [all(settled)], compare="equal",
-            source=ctx.reported["settled_source"], **common),
+        claim({}, "inactive_set_settled_within_log", True, all(settled),
+              source=ctx.reported["settled_source"], **common),
     ]
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure2(trajectories[0], inactive_at_end[0], frame, window))
@@ -293,8 +293,8 @@ def table1_conv(ctx: BuildContext) -> Built:
         law_deviation_row({"rank": ""}, reported["variance_law_mean_abs_dev"], stats,
                           tol["variance_law"], reported["variance_law_source"], common),
         row({"rank": ""}, "dense_inactive_count_sigma2", None, dense_counts, **common),
-        row({"rank": ""}, "conv_fewer_inactive_than_dense", True, [fewer[0]], compare="equal",
-            test=fewer.test, not_comparable=ctx.budget_reason(conv, dense),
+        claim({"rank": ""}, "conv_fewer_inactive_than_dense", True, fewer,
+              not_comparable=ctx.budget_reason(conv, dense),
             source=f"{reported['fewer_source']} (converged: {count_rule})",
             **ctx.judged(counts_settled)),
     ]
@@ -351,8 +351,8 @@ def figure3(ctx: BuildContext) -> Built:
         row({}, "mean_sq_diff_inactive_zeroed", None, msd, **common),
         row({}, "mean_sq_diff_control_active_zeroed", None,
             [zeroing["msd_control"] for zeroing in zeroings], **common),
-        row({}, "indistinguishable", True, [max(msd) < threshold], compare="equal",
-            source=ctx.reported["source"], **common),
+        claim({}, "indistinguishable", True, bool(max(msd) < threshold),
+              source=ctx.reported["source"], **common),
     ]
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure3(zeroings[0], frame, threshold))
@@ -409,9 +409,9 @@ def figure5(ctx: BuildContext) -> Built:
     rows = [
         row({"model": "conv"}, "test_reconstruction_nll", None, conv_nll, **common),
         row({"model": "dense"}, "test_reconstruction_nll", None, dense_nll, **common),
-        row({"model": ""}, "conv_reconstructs_better", True, [better[0]], compare="equal",
-            test=better.test, not_comparable=ctx.budget_reason(conv, dense),
-            source=ctx.reported["source"], **common),
+        claim({"model": ""}, "conv_reconstructs_better", True, better,
+              not_comparable=ctx.budget_reason(conv, dense), source=ctx.reported["source"],
+              **common),
     ]
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure5(conv[0], dense[0], frame))
@@ -551,12 +551,12 @@ def figure7(ctx: BuildContext) -> Built:
     rows = [
         row({}, "noise_steps_until_gain_below_kl", None,
             [o["noise_steps"] for o in outcomes], **common),
-        row({}, "gain_falls_below_kl", True, [all(o["gain_below_kl"] for o in outcomes)],
-            compare="equal", source=source, **common),
-        row({}, "collapses_after_gain_below_kl", True,
-            [all(o["collapsed"] for o in outcomes)], compare="equal", source=source, **common),
-        row({}, "recovers_after_noise_removed", True, [all(o["recovered"] for o in outcomes)],
-            compare="equal", source=source, **common),
+        claim({}, "gain_falls_below_kl", True, all(o["gain_below_kl"] for o in outcomes),
+              source=source, **common),
+        claim({}, "collapses_after_gain_below_kl", True,
+              all(o["collapsed"] for o in outcomes), source=source, **common),
+        claim({}, "recovers_after_noise_removed", True, all(o["recovered"] for o in outcomes),
+              source=source, **common),
         row({}, "recovered_gain_fraction", None, [o["gain_fraction"] for o in outcomes],
             **common),
     ]
@@ -629,11 +629,10 @@ def sparsity_vs_latent_dim(ctx: BuildContext) -> Built:
     small = [d for d in dims if d <= tol["fully_used_up_to"]]
     common = ctx.judged()
     rows += [
-        row({"latent_dim": ""}, "small_latent_spaces_fully_used", True,
-            [all(per_dim[d]["inactive"] == 0 for d in small)], compare="equal", source=source,
-            **common),
-        row({"latent_dim": ""}, "sparsity_emerges_at_largest_dim", True,
-            [per_dim[dims[-1]]["inactive"] > 0], compare="equal", source=source, **common),
+        claim({"latent_dim": ""}, "small_latent_spaces_fully_used", True,
+              all(per_dim[d]["inactive"] == 0 for d in small), source=source, **common),
+        claim({"latent_dim": ""}, "sparsity_emerges_at_largest_dim", True,
+              bool(per_dim[dims[-1]]["inactive"] > 0), source=source, **common),
         row({"latent_dim": ""}, "active_gain_from_16_to_largest",
             reported["active_gain_from_16_to_largest"],
             [per_dim[dims[-1]]["active"] - per_dim[16]["active"]] if 16 in per_dim else [],

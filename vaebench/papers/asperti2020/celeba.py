@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 
 from vaebench import plots
+from vaebench.artifacts.common import claim
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.data.celeba import VARIANTS
@@ -72,9 +73,9 @@ def table_rows(ctx: BuildContext, high: dict, differences: dict) -> list[dict]:
                                                                          mean["bicubic"])),
               ("bicubic_sharper_than_bilinear", mean["bicubic"] > mean["bilinear"]))
     # a claim about the data itself: no training, so nothing to converge
-    rows += [row({"mode": "all", "compared_with": ""}, claim, reported[claim], [float(holds)],
-                 compare="equal", scale=scale, converged=True, source=reported["source"])
-             for claim, holds in claims]
+    rows += [claim({"mode": "all", "compared_with": ""}, metric, reported[metric],
+                   bool(holds), scale=scale, converged=True, source=reported["source"])
+             for metric, holds in claims]
     return rows
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from vaebench import plots
+from vaebench.artifacts.common import claim
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.eval.verdict import row
 from vaebench.train import runs as run_files
@@ -62,10 +63,9 @@ def first_epoch(ctx: BuildContext) -> Built:
     rows = [row({"epoch": 1}, f"{kind}_after_epoch1", None, [c[kind] for c in counts], **common)
             for kind in ("active", "undecided", "inactive")]
     most = [float(c["undecided"] > k / 2) for c in counts]
-    rows.append(row({"epoch": 1}, "most_undecided_after_epoch1",
-                    art["reported"]["most_undecided_after_epoch1"], [float(np.mean(most) > 0.5)],
-                    compare="equal", scale=scale, converged=True,
-                    source=art["reported"]["source"]))
+    rows.append(claim({"epoch": 1}, "most_undecided_after_epoch1",
+                      art["reported"]["most_undecided_after_epoch1"], bool(np.mean(most) > 0.5),
+                      scale=scale, converged=True, source=art["reported"]["source"]))
     frame = pd.DataFrame(rows)
     return Built(frame, plot_first_epoch(runs[0], art, frame))
 
@@ -110,9 +110,9 @@ def figure6(ctx: BuildContext) -> Built:
             for epoch in range(1, min(len(a) for a in actives) + 1)]
     rows.append(row({"epoch": "all"}, "activation_epochs", None,
                     [activation_epochs(a) for a in actives], **common))
-    rows.append(row({"epoch": "all"}, "activation_is_gradual", art["reported"]["gradual"],
-                    [float(np.mean(gradual) > 0.5)], compare="equal", scale=scale,
-                    converged=True, source=art["reported"]["source"]))
+    rows.append(claim({"epoch": "all"}, "activation_is_gradual", art["reported"]["gradual"],
+                      bool(np.mean(gradual) > 0.5), scale=scale, converged=True,
+                      source=art["reported"]["source"]))
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure6(per_run[0], art, frame))
 

@@ -21,7 +21,7 @@ import pandas as pd
 import torch
 
 from vaebench import plots
-from vaebench.artifacts.common import every, image_grid
+from vaebench.artifacts.common import claim, every, image_grid
 from vaebench.artifacts.context import BuildContext, Built
 from vaebench.data import datasets as data
 from vaebench.eval.verdict import artifact_verdict, decide, ordering, row
@@ -151,9 +151,9 @@ def figure3(ctx: BuildContext) -> Built:
     rows = [row({"region": label}, "noise_std_estimate", None, [value],
                 source="measured on the sampler's points", **common)
             for label, value in zip(reported["regions"], rms, strict=True)]
-    rows.append(row({"region": "all"}, "noise_order_moderate_small_large",
-                    reported["noise_order"], [float(rms[1] < rms[0] < rms[2])], compare="equal",
-                    source=reported["noise_order_source"], **common))
+    rows.append(claim({"region": "all"}, "noise_order_moderate_small_large",
+                      reported["noise_order"], bool(rms[1] < rms[0] < rms[2]),
+                      source=reported["noise_order_source"], **common))
     frame = pd.DataFrame(rows)
     return Built(frame, plot_figure3(points, region, rms, frame, reported["regions"]))
 
