@@ -1,4 +1,4 @@
-# vaebench: regenerate every table and figure of four VAE papers.
+# vaebench: regenerate every table and figure of the VAE papers specified in benchmarks/
 #   snakemake --cores 2                         all available artifacts at the default scale
 #   snakemake --cores 2 --config scale=smoke    the plumbing in minutes (CI)
 #   snakemake --cores 2 results/asperti2019/table1.csv
