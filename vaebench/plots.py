@@ -1,5 +1,5 @@
-"""Shared plotting setup: a non-interactive backend, an atomic PNG save, a note under a figure
-and the check that a figure reads without its CSV."""
+"""Shared plotting setup: a non-interactive backend, an atomic PNG save, the one way a figure is
+titled, a note under a figure and the check that a figure reads without its CSV."""
 
 import os
 import textwrap
@@ -17,6 +17,7 @@ VERDICT_COLOURS = {"match": "tab:green", "qualitative-match": "tab:green", "diff
 
 STRICT_ENV = "VAEBENCH_STRICT_FIGURES"  # "1": an unreadable artifact figure is an error (tests)
 NOTE_FONTSIZE = 7
+TITLE_FONTSIZE = 9
 
 
 def save(fig, path) -> None:
@@ -29,6 +30,14 @@ def save(fig, path) -> None:
 
 def figure(*args, **kwargs):
     return plt.subplots(*args, **kwargs)
+
+
+def title(fig, text: str) -> None:
+    """The figure's title (what it shows, the paper's number beside ours, the verdict), in one
+    size, each line wrapped to the figure's width so that no title runs off the canvas."""
+    width = max(40, int(fig.get_figwidth() * 72 / (TITLE_FONTSIZE * 0.6)))
+    lines = [textwrap.fill(line, width) for line in str(text).split("\n")]
+    fig.suptitle("\n".join(lines), fontsize=TITLE_FONTSIZE)
 
 
 def note(fig, lines: list[str]) -> None:

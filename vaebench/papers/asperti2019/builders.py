@@ -82,8 +82,8 @@ def plot_table1(frame, stats, paper_rows, paper_inactive):
         ax.set(xlabel="latent variable, sorted by Var(μ)", ylabel=label, ylim=(-0.05, 1.15))
         ax.legend(loc="center right", fontsize=8)
     count = frame.loc[frame.metric == "inactive_count_sigma2"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Table 1 (dense MNIST VAE): inactive {count.replicated:.1f} "
-                 f"replicated vs {paper_inactive} reported — {count.verdict} ({count.scale})")
+    plots.title(fig, f"Asperti 2019 Table 1 (dense MNIST VAE): inactive {count.replicated:.1f} "
+                     f"replicated vs {paper_inactive} reported — {count.verdict} ({count.scale})")
     return fig
 
 
@@ -198,9 +198,9 @@ def plot_figure1(probe, labels, sigma2, spread, frame):
                 title="variance shrinks, digits spread out")
     ax_time.legend(fontsize=8)
     shrink = frame.loc[frame.metric == "sigma2_shrinks_below_ratio"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Fig. 1: first epoch of a 784-256-64-16-2 VAE — σ² "
-                 f"{sigma2.iloc[0]:.2f} → {sigma2.iloc[-1]:.3f}: {shrink.verdict} "
-                 f"({shrink.scale})")
+    plots.title(fig, f"Asperti 2019 Fig. 1: first epoch of a 784-256-64-16-2 VAE — σ² "
+                     f"{sigma2.iloc[0]:.2f} → {sigma2.iloc[-1]:.3f}: {shrink.verdict} "
+                     f"({shrink.scale})")
     return fig
 
 
@@ -264,10 +264,10 @@ def plot_figure2(trajectory, inactive, frame, window):
     ax_s.legend(fontsize=8)
     ax_v.legend(fontsize=8)
     claim = frame.loc[frame.metric == "inactive_set_settled_within_log"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Fig. 2: the {len(inactive)} latent variables of the dense MNIST "
-                 f"VAE along training (seed 0, {window}-minibatch running mean)\n"
-                 f"{int(inactive.sum())} inactive at the end; inactive set settled within the "
-                 f"plotted span: {claim.verdict} ({claim.scale})")
+    plots.title(fig, f"Asperti 2019 Fig. 2: the {len(inactive)} latent variables of the dense "
+                     f"MNIST VAE along training (seed 0, {window}-minibatch running mean)\n"
+                     f"{int(inactive.sum())} inactive at the end; inactive set settled within the "
+                     f"plotted span: {claim.verdict} ({claim.scale})")
     return fig
 
 
@@ -332,9 +332,9 @@ def plot_table1_conv(frame, conv_stats, dense_stats, reported):
                  ylim=(0, 17), title="inactive variables")
     ax_count.legend(fontsize=8, loc="upper center", ncol=2)
     fewer = frame.loc[frame.metric == "conv_fewer_inactive_than_dense"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Sec. 3.1: conv VAE inactive {conv.replicated:.1f} vs "
-                 f"{reported['inactive_count']} reported — {conv.verdict}; fewer than dense: "
-                 f"{fewer.verdict} ({conv.scale})")
+    plots.title(fig, f"Asperti 2019 Sec. 3.1: conv VAE inactive {conv.replicated:.1f} vs "
+                     f"{reported['inactive_count']} reported — {conv.verdict}; fewer than dense: "
+                     f"{fewer.verdict} ({conv.scale})")
     return fig
 
 
@@ -432,8 +432,8 @@ def plot_figure5(conv_run, dense_run, frame):
         ax.set(xticks=[], yticks=[], title=f"{label}\ntest reconstruction NLL "
                                             f"{nll[key]:.1f} nats")
     claim = frame.loc[frame.metric == "conv_reconstructs_better"].iloc[0]
-    fig.suptitle(f"Asperti 2019 Fig. 5: samples from z ~ N(0, I) (seed 0)\n"
-                 f"conv reconstructs better than dense: {claim.verdict} ({claim.scale})")
+    plots.title(fig, f"Asperti 2019 Fig. 5: samples from z ~ N(0, I) (seed 0)\n"
+                     f"conv reconstructs better than dense: {claim.verdict} ({claim.scale})")
     fig.tight_layout()
     fig.subplots_adjust(top=0.84)
     return fig
@@ -599,10 +599,10 @@ def plot_figure7(steps, frame):
     extra = right.get_legend_handles_labels()
     ax.legend(lines[0] + extra[0], lines[1] + extra[1], fontsize=8, loc="center left")
     verdicts = frame.set_index("metric")["verdict"]
-    fig.suptitle(f"Asperti 2019 Fig. 7: noise on latent {int(steps.target.iloc[0])} "
-                 f"(source {steps.source.iloc[0]}) — collapse: "
-                 f"{verdicts['collapses_after_gain_below_kl']}, recovery: "
-                 f"{verdicts['recovers_after_noise_removed']} ({frame.scale.iloc[0]})")
+    plots.title(fig, f"Asperti 2019 Fig. 7: noise on latent {int(steps.target.iloc[0])} "
+                     f"(source {steps.source.iloc[0]}) — collapse: "
+                     f"{verdicts['collapses_after_gain_below_kl']}, recovery: "
+                     f"{verdicts['recovers_after_noise_removed']} ({frame.scale.iloc[0]})")
     return fig
 
 
@@ -656,6 +656,6 @@ def plot_sparsity(per_dim, frame):
     ax_nll.set(xscale="log", xticks=dims, xticklabels=dims, xlabel="latent dimension",
                ylabel="test reconstruction NLL (nats, z = μ)", title="reconstruction error")
     overall = verdict.artifact_verdict(frame)
-    fig.suptitle(f"Beyond Asperti 2019 (Sec. 7 methodology): dense MNIST VAE as the latent "
-                 f"dimension grows — {overall} ({frame.scale.iloc[0]})")
+    plots.title(fig, f"Beyond Asperti 2019 (Sec. 7 methodology): dense MNIST VAE as the latent "
+                     f"dimension grows — {overall} ({frame.scale.iloc[0]})")
     return fig

@@ -108,6 +108,6 @@ def plot_figure7(images: dict, n_shown: int, frame, scale):
     axes[0, n_shown].set_title("zoom", fontsize=8)
     claims = frame[frame["mode"] == "all"]
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples())
-    fig.suptitle(f"Asperti & Trentin Fig. 7: 128x128 face crops resized to 64x64 ({scale})\n"
-                 f"{verdicts}", fontsize=9)
+    plots.title(fig, f"Asperti & Trentin Fig. 7: 128x128 face crops resized to 64x64 ({scale})\n"
+                     f"{verdicts}")
     return fig

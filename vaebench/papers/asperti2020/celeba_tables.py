@@ -174,8 +174,8 @@ def plot_table3(frame: pd.DataFrame, art: dict, scale: str):
     axes.flat[0].legend(fontsize=6)
     claims = [f"{r.metric}: {r.verdict}" for r in frame[frame.model == "all"].itertuples()]
     lines = ["; ".join(claims[i:i + 3]) for i in range(0, len(claims), 3)]
-    fig.suptitle("\n".join([f"Asperti & Trentin Table 3, CelebA ({scale}); solid: replicated, "
-                            f"dashed: reported"] + lines), fontsize=8)
+    plots.title(fig, "\n".join([f"Asperti & Trentin Table 3, CelebA ({scale}); solid: replicated, "
+                                f"dashed: reported"] + lines))
     return fig
 
 
@@ -306,7 +306,7 @@ def plot_faces(faces: torch.Tensor, title: str):
     fig, ax = plots.figure(figsize=(0.9 * side + 1, 0.9 * side + 1.2))
     ax.imshow(grid, interpolation="nearest")
     ax.axis("off")
-    ax.set_title(title, fontsize=8)
+    plots.title(fig, title)
     return fig
 
 
@@ -439,7 +439,6 @@ def plot_resize(final, along, frame, scale):
               yscale="log")
     right.legend(fontsize=6)
     claims = frame[frame["mode"] == "all"]
-    fig.suptitle(f"Asperti & Trentin appendix: resize mode and the two-stage VAE ({scale})\n"
-                 + "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples()),
-                 fontsize=8)
+    plots.title(fig, f"Asperti & Trentin appendix: resize mode and the two-stage VAE ({scale})\n"
+                     + "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples()))
     return fig

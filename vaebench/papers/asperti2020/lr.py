@@ -105,5 +105,5 @@ def plot_table5(frame: pd.DataFrame, scale: str):
                ylabel=plots.fid_label(cells) if ylabel == "FID" else ylabel)
         ax.legend(fontsize=7)
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.lr == "all"].itertuples())
-    fig.suptitle(f"Asperti & Trentin Table 5, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)
+    plots.title(fig, f"Asperti & Trentin Table 5, CIFAR-10 ({scale})\n{verdicts}")
     return fig

@@ -125,5 +125,5 @@ def plot_curves(ctx: BuildContext, frame: pd.DataFrame, what: str):
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in frame[frame.epochs == "all"]
                          .itertuples())
-    ax.set_title(f"Asperti & Trentin {what}, CIFAR-10 ({scale})\n{verdicts}", fontsize=9)
+    plots.title(fig, f"Asperti & Trentin {what}, CIFAR-10 ({scale})\n{verdicts}")
     return fig

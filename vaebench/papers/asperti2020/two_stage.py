@@ -244,5 +244,5 @@ def plot_fids(frame: pd.DataFrame, title: str):
     # beside the axes, not over the bars; hatched: the paper's numbers, solid: mean ± sd of ours
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1),
               title="hatched: reported\nsolid: replicated (mean ± sd)", title_fontsize=7)
-    ax.set_title(title, fontsize=9)
+    plots.title(fig, title)
     return fig

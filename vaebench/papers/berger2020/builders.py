@@ -353,9 +353,8 @@ def plot_scatter(ctx: BuildContext, frame, scattered):
     axes[0, 0].legend(fontsize=7, markerscale=4, loc="lower right")
     axes[0, 1].legend(fontsize=7, markerscale=4, loc="lower right")
     claims = frame[frame.setting == "claim"]
-    fig.suptitle(_title(frame, f"Berger & Sebag {ctx.art['source']}") + "\n"
-                 + "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples()),
-                 fontsize=9)
+    plots.title(fig, _title(frame, f"Berger & Sebag {ctx.art['source']}") + "\n"
+                     + "\n".join(f"{c.metric}: {c.verdict}" for c in claims.itertuples()))
     return fig
 
 
@@ -461,7 +460,7 @@ def plot_curves(ctx: BuildContext, frame, curves):
             ax.set_yscale("log")
         ax.set(xlabel="epoch (100 steps of 100 fresh points)", ylabel=label)
         ax.legend(fontsize=8)
-    fig.suptitle(_title(frame, f"Berger & Sebag {art['source']}: {art['title']}"), fontsize=9)
+    plots.title(fig, _title(frame, f"Berger & Sebag {art['source']}: {art['title']}"))
     return fig
 
 
@@ -511,8 +510,8 @@ def plot_schedule(frame, groups):
     for ax in axes:
         ax.legend(fontsize=8)
     gap = frame[frame.metric == "elbo_gap"].iloc[0]
-    fig.suptitle(_title(frame, f"Berger & Sebag App. A.2: F-VAE on LS-VAE's σ schedule; "
-                               f"ELBO gap {gap.replicated:+.3f} ({gap.verdict})"))
+    plots.title(fig, _title(frame, f"Berger & Sebag App. A.2: F-VAE on LS-VAE's σ schedule; "
+                                   f"ELBO gap {gap.replicated:+.3f} ({gap.verdict})"))
     return fig
 
 
@@ -657,7 +656,7 @@ def plot_table2(frame, models, test, n_grid, title):
     cells = frame[frame.metric == "elbo_bits_per_pixel"]
     text = ", ".join(f"{c.setting} {c.replicated:.2f} (paper {c.reported:g})"
                      for c in cells.itertuples())
-    fig.suptitle(_title(frame, f"{title}\n{text}"), fontsize=8)
+    plots.title(fig, _title(frame, f"{title}\n{text}"))
     return fig
 
 
@@ -733,6 +732,6 @@ def plot_theorem1(frame, clouds, radius):
             ax_2d.scatter(*means[:500].T, s=3, label=f"decoder means, σ = {factor:g} × bound")
     ax_2d.set(aspect="equal", title="D = 2", xlabel="x₁", ylabel="x₂")
     ax_2d.legend(fontsize=7, markerscale=3)
-    fig.suptitle(_title(frame, "Berger & Sebag Theorem 1 by training: collapse above "
-                               "σ = R/√(D−1)"))
+    plots.title(fig, _title(frame, "Berger & Sebag Theorem 1 by training: collapse above "
+                                   "σ = R/√(D−1)"))
     return fig

@@ -220,7 +220,7 @@ def plot_figure1_top(ctx: BuildContext, table, frame, fids):
         ("AE falls-then-rises", "ae_falls_then_rises"),
         ("VAE>AE", "vae_above_ae_every_depth_mse_mu"),
         ("warm helps", "warm_start_helps_most_depths")))
-    ax.set_title(f"Dai et al. Fig. 1 (top), Fashion-MNIST ({scale})\n{verdicts}", fontsize=10)
+    plots.title(fig, f"Dai et al. Fig. 1 (top), Fashion-MNIST ({scale})\n{verdicts}")
     return fig
 
 
@@ -290,8 +290,8 @@ def plot_learned_gamma(table, frame, scale):
     ax_count.set(xlabel="learned γ", ylabel="inactive latent variables (E[σ²] ≥ 0.8) of 64",
                  title=f"collapse vs γ, one point per run (Spearman ρ = {rho:.2f})")
     verdict = verdict_of(frame, "collapse_grows_with_gamma")
-    fig.suptitle(f"Learned γ vs depth, fully-connected VAE on Fashion-MNIST ({scale}): "
-                 f"collapse grows with γ — {verdict}", fontsize=10)
+    plots.title(fig, f"Learned γ vs depth, fully-connected VAE on Fashion-MNIST ({scale}): "
+                     f"collapse grows with γ — {verdict}")
     return fig
 
 
@@ -440,8 +440,8 @@ def plot_proposition1(results, frame, scale, near_scale):
     claims = frame[frame.metric == "collapsed_is_local_minimum"]
     verdict = ", ".join(f"α={a:g} {v}" for a, v in zip(claims.alpha, claims.verdict,
                                                         strict=True))
-    fig.suptitle(f"Dai et al. Prop. 1, soft-threshold decoder ({scale}): collapsed point a local "
-                 f"minimum for α > 0, a saddle for α = 0\n{verdict}", fontsize=10)
+    plots.title(fig, f"Dai et al. Prop. 1, soft-threshold decoder ({scale}): collapsed point a "
+                     f"local minimum for α > 0, a saddle for α = 0\n{verdict}")
     return fig
 
 

@@ -128,6 +128,6 @@ def plot_figure2(ctx: BuildContext, table, histograms, frame):
     axes[0, 0].legend(fontsize=7)
     claims = frame[frame.layers_per_scale == "all"]
     verdicts = "; ".join(f"{r.metric}: {r.verdict}" for r in claims.itertuples())
-    fig.suptitle(f"Dai et al. Fig. 2, VAE σ_z on {', '.join(sorted(table.dataset.unique()))} "
-                 f"({scale})\n{verdicts}", fontsize=9)
+    plots.title(fig, f"Dai et al. Fig. 2, VAE σ_z on {', '.join(sorted(table.dataset.unique()))} "
+                     f"({scale})\n{verdicts}")
     return fig
