@@ -67,19 +67,28 @@ def table1(ctx: BuildContext) -> Built:
     return Built(frame, plot_table1(frame, stats, paper_rows, paper_inactive))
 
 
+def per_variable(ax, stats: list[pd.DataFrame], metric: str, label: str, fmt: str = "o"):
+    """Each latent variable's `metric` as mean ± sd over the runs (variables sorted by Var(μ)
+    in each run), on a [0, 1] axis with the inactive threshold; returns runs x variables."""
+    values = np.array([s[metric].to_numpy() for s in stats])
+    if not ax.lines:
+        ax.axhline(INACTIVE, color="gray", lw=0.8, ls="--")
+    ax.errorbar(np.arange(values.shape[1]), values.mean(0),
+                yerr=values.std(0) if len(values) > 1 else None, fmt=fmt, capsize=4, label=label)
+    ax.set(xlabel="latent variable, sorted by Var(μ)", ylim=(-0.05, 1.15))
+    return values
+
+
 def plot_table1(frame, stats, paper_rows, paper_inactive):
     ranks = np.arange(len(paper_rows))
     fig, axes = plots.figure(1, 2, figsize=(11, 4))
     for ax, metric, label in ((axes[0], "var_mu", "Var(μ)"), (axes[1], "mean_sigma2", "E[σ²]")):
-        values = np.array([s[metric].to_numpy() for s in stats])
-        ax.errorbar(ranks, values.mean(0), yerr=values.std(0) if len(values) > 1 else None,
-                    fmt="o", capsize=4, label=f"replicated (mean ± sd, {len(stats)} runs)")
+        values = per_variable(ax, stats, metric, f"replicated (mean ± sd, {len(stats)} runs)")
         # each run's value too: an sd of 0.01 on a [0, 1] axis is shorter than its marker
         ax.plot(np.repeat(ranks[None, :] + 0.2, len(values), 0).ravel(), values.ravel(), ".",
                 color="C0", alpha=0.35, ms=4, label="replicated, each run (shifted right)")
         ax.plot(ranks, paper_rows[metric], "kx", label="paper, Table 1")
-        ax.axhline(INACTIVE, color="gray", lw=0.8, ls="--")
-        ax.set(xlabel="latent variable, sorted by Var(μ)", ylabel=label, ylim=(-0.05, 1.15))
+        ax.set(ylabel=label)
         ax.legend(loc="center right", fontsize=8)
     count = frame.loc[frame.metric == "inactive_count_sigma2"].iloc[0]
     plots.title(fig, f"Asperti 2019 Table 1 (dense MNIST VAE): inactive {count.replicated:.1f} "
@@ -312,13 +321,9 @@ def plot_table1_conv(frame, conv_stats, dense_stats, reported):
                                            gridspec_kw={"width_ratios": [1.6, 1]})
     for stats, label, marker in ((conv_stats, "conv (Fig. 4)", "o"),
                                  (dense_stats, "dense (Table 1)", "s")):
-        values = np.array([s["mean_sigma2"].to_numpy() for s in stats])
-        ax_var.errorbar(np.arange(values.shape[1]), values.mean(0),
-                        yerr=values.std(0) if len(values) > 1 else None, fmt=marker,
-                        label=f"{label}, {len(stats)} runs")
-    ax_var.axhline(INACTIVE, color="gray", ls="--", lw=0.8, label="inactive threshold 0.8")
-    ax_var.set(xlabel="latent variable, sorted by Var(μ)", ylabel="E[σ²]", ylim=(-0.05, 1.15),
-               title="E[σ²] per variable (high = inactive)")
+        per_variable(ax_var, stats, "mean_sigma2", f"{label}, {len(stats)} runs", marker)
+    ax_var.lines[0].set_label("inactive threshold 0.8")  # the threshold line drawn first
+    ax_var.set(ylabel="E[σ²]", title="E[σ²] per variable (high = inactive)")
     ax_var.legend(fontsize=8)
     conv = frame.loc[frame.metric == "inactive_count_sigma2"].iloc[0]
     dense = frame.loc[frame.metric == "dense_inactive_count_sigma2"].iloc[0]
