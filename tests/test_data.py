@@ -55,19 +55,23 @@ def test_data_root_comes_from_the_environment(monkeypatch, tmp_path):
     assert data.resolve_data_root("elsewhere").name == "elsewhere"
 
 
-def test_an_mnist_file_that_is_not_the_canonical_one_is_refused(data_root, tmp_path):
+@pytest.mark.parametrize("dataset,folder", [("mnist", "MNIST"), ("fashion_mnist", "FashionMNIST")])
+def test_an_idx_file_that_is_not_the_canonical_one_is_refused(dataset, folder, data_root,
+                                                              tmp_path):
     """A well-formed IDX file with one pixel changed: its size and header hold, its MD5 does
     not match the published one."""
-    raw = tmp_path / "MNIST" / "raw"
+    if not (data_root / folder / "raw" / "t10k-images-idx3-ubyte").exists():
+        pytest.skip(f"{folder} not found under {data_root}")
+    raw = tmp_path / folder / "raw"
     raw.mkdir(parents=True)
-    for name in checksums.MD5["mnist"]:  # all four: the dataset is found by its whole set
-        shutil.copy(data_root / "MNIST" / "raw" / name, raw / name)
-    images, _ = data.load("mnist", "test", tmp_path)  # the canonical files pass
+    for name in checksums.MD5[dataset]:  # all four: the dataset is found by its whole set
+        shutil.copy(data_root / folder / "raw" / name, raw / name)
+    images, _ = data.load(dataset, "test", tmp_path)  # the canonical files pass
     assert images.shape == (10_000, 1, 28, 28)
     blob = bytearray((raw / "t10k-images-idx3-ubyte").read_bytes())
     blob[-1] ^= 0xFF
     (raw / "t10k-images-idx3-ubyte").write_bytes(bytes(blob))
-    with pytest.raises(UserError, match=r"t10k-images-idx3-ubyte is not the canonical mnist "
+    with pytest.raises(UserError, match=rf"t10k-images-idx3-ubyte is not the canonical {dataset} "
                                         r"file \(MD5 [0-9a-f]{32}, published "
-                                        f"{checksums.MD5['mnist']['t10k-images-idx3-ubyte']}"):
-        data.load("mnist", "test", tmp_path)
+                                        f"{checksums.MD5[dataset]['t10k-images-idx3-ubyte']}"):
+        data.load(dataset, "test", tmp_path)

@@ -3,7 +3,9 @@ IDX file but not the canonical one (another version, a hand edit, a different da
 same name) is refused instead of silently trained on.
 
 MNIST: the MD5s of the four uncompressed IDX files of LeCun's distribution, as published by
-several loaders (equal to the files torchvision unpacks)."""
+several loaders (equal to the files torchvision unpacks). Fashion-MNIST: the MD5s of the four
+uncompressed IDX files of Zalando's release (the .gz files' MD5s are in its README; these are of
+their contents, as loaders that check the unpacked files publish them)."""
 
 import hashlib
 from pathlib import Path
@@ -16,6 +18,12 @@ MD5 = {
         "train-labels-idx1-ubyte": "a25bea736e30d166cdddb491f175f624",
         "t10k-images-idx3-ubyte": "2646ac647ad5339dbf082846283269ea",
         "t10k-labels-idx1-ubyte": "27ae3e4e09519cfbb04c329615203637",
+    },
+    "fashion_mnist": {
+        "train-images-idx3-ubyte": "f4a8712d7a061bf5bd6d2ca38dc4d50a",
+        "train-labels-idx1-ubyte": "9018921c3c673c538a1fc5bad174d6f9",
+        "t10k-images-idx3-ubyte": "8181f5470baa50b63fa0f6fddb340f0a",
+        "t10k-labels-idx1-ubyte": "15d484375f8d13e6eb1aabb0c3f46965",
     },
 }
 
