@@ -94,12 +94,14 @@ from vaebench.spec import specs
 from vaebench.train.loop import train
 # a committed tree, as `vaebench record` requires (the test's checkout may have edits)
 provenance.code_state = lambda: {{"commit": "0" * 40, "tree_clean": True}}
-spec, runs = specs.load_spec("{paper}"), Path("results/runs")
+# its own results folder: the smoke DAG test's runs in results/ may come from an edited tree
+results = Path("results_recorded")
+spec, runs = specs.load_spec("{paper}"), results / "runs"
 for run in store.runs_behind(spec, "{artifact}", "smoke", runs):
     cfg = specs.run_config(spec, run.parent.name, "smoke", int(run.name[4:]), {{"device": "cpu"}})
     train(cfg, run, progress=False)
-artifacts.build("{paper}", "{artifact}", "smoke", runs, Path("results"))
-assert cli.main(["record", "--scale", "smoke", "--results", "results", "--record", "rec"]) == 0
+artifacts.build("{paper}", "{artifact}", "smoke", runs, results)
+assert cli.main(["record", "--scale", "smoke", "--results", str(results), "--record", "rec"]) == 0
 out = Path("rec/smoke")
 print("unaccounted", [a for a in check.unaccounted(out) if a.startswith("{paper}/")])
 print("unmatched", check.unmatched_reported(out))

@@ -232,7 +232,10 @@ def test_job_commands():
     assert jobs.logged("run {x}").startswith("{{ run {x} ; }} > {log} 2>&1")
     assert jobs.benchmark_patterns([("train", "b/{seed}.tsv"), ("all", None)]) == (
         "--pattern 'train=b/{seed}.tsv'")
-    assert jobs.python_command(True, "/x/python") == "python"
+    assert jobs.python_command(True) == "python"
+    # the interpreter reaches the jobs through the environment: no machine path in a parameter
+    assert jobs.python_command(False) == '"${VAEBENCH_PYTHON:-python}"'
+    assert "/" not in jobs.python_command(False)
 
 
 def test_the_report_reads_each_artifacts_prose_as_literal_text(spec_by_paper):

@@ -7,6 +7,7 @@ with that line as its error; `validate` then fills in the defaults.
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import yaml
@@ -74,5 +75,6 @@ def export_environment(data_root: str, device: str, download: bool, workflow_dir
     os.environ["VAEBENCH_CACHE"] = paths.DATA  # prepared datasets (CelebA): rule celeba_cache
     os.environ["VAEBENCH_DEVICE"] = device
     os.environ["VAEBENCH_DOWNLOAD"] = "1" if download else "0"
+    os.environ["VAEBENCH_PYTHON"] = sys.executable  # the jobs' interpreter (plan.jobs)
     imports = [workflow_dir, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(imports))

@@ -47,10 +47,16 @@ def artifact_threads(plan: Plan, paper: str, artifact: str, cores: int | None,
     return train_threads
 
 
-def python_command(uses_conda: bool, executable: str) -> str:
+PYTHON_ENV = "VAEBENCH_PYTHON"  # the interpreter that runs Snakemake, exported to every job
+
+
+def python_command(uses_conda: bool) -> str:
     """The interpreter of a job: the one that runs Snakemake has vaebench installed (pip/venv
-    users, CI); under `--sdm conda` each rule's own environment provides `python`."""
-    return "python" if uses_conda else shlex.quote(executable)
+    users, CI), named through the environment (workflow_config.export_environment sets it) so
+    that no machine's path is a job parameter: the report shows them, and a checkout moved to
+    another machine would see every job's parameters changed; under `--sdm conda` each rule's
+    own environment provides `python`."""
+    return "python" if uses_conda else f'"${{{PYTHON_ENV}:-python}}"'
 
 
 def paper_flags(paper_dir: str) -> str:

@@ -33,7 +33,7 @@ vb_workflow.export_environment(
 )
 CONDA_ENV = "../../envs/vaebench.yaml"  # every rule's, under --sdm conda (relative to rules/)
 PYTHON = vb_jobs.python_command(
-    DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method, sys.executable
+    DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
 )
 GPUS_PER_JOB = vb_jobs.gpus_per_job(config["device"])
 STACKED = vb_stacking.stacked_jobs(PLAN)
