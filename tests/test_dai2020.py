@@ -9,7 +9,7 @@ import torch
 from vaebench.artifacts import build
 from vaebench.models import build_model
 from vaebench.papers.dai2020 import propositions as props
-from vaebench.papers.dai2020.builders import experiment_key, figure1_claims
+from vaebench.papers.dai2020.builders import experiment_key, figure1_claims, gamma_rows
 from vaebench.spec.specs import load_spec
 
 
@@ -220,3 +220,47 @@ def test_residual_claims_follow_the_normalised_curve():
     assert set(verdicts(rising).values()) == {"qualitative-match"}
     falling = {(1, 2): 1.0, (1, 5): 0.7, (4, 2): 0.8, (4, 5): 0.6}
     assert set(verdicts(falling).values()) == {"differs"}
+
+
+def gamma_table(gamma, ae, inactive, ratio=1.0, seeds=3, step=1):
+    """Per depth (1, 2): VAE runs with learned γ, γ / stochastic error `ratio` and an inactive
+    count, and AE runs with their error; each seed 2 % off the previous one."""
+    rows = []
+    for depth in (1, 2):
+        for seed in range(seeds):
+            jitter = 1.02 ** seed
+            g = gamma[depth - 1] * jitter
+            rows.append({"variant": "vae", "depth": depth, "seed": seed, "gamma": g,
+                         "mse_mu": g / 2, "mse_sample": g / (ratio * jitter ** 0.5),
+                         "inactive": inactive[depth - 1] + step * seed, "converged": True})
+            rows.append({"variant": "ae", "depth": depth, "seed": seed, "gamma": float("nan"),
+                         "mse_mu": ae[depth - 1] * jitter, "mse_sample": float("nan"),
+                         "inactive": -1, "converged": True})
+    return pd.DataFrame(rows)
+
+
+def gamma_verdicts(table):
+    art = {**load_spec("dai2020")["artifacts"]["learned_gamma_vs_depth"], "depths": [1, 2]}
+    frame = pd.DataFrame(gamma_rows(table, art, "quick"))
+    return frame.groupby("metric").verdict.apply(list)
+
+
+def test_the_claims_on_gamma_are_tests_over_the_runs():
+    verdicts = gamma_verdicts(gamma_table(gamma=[0.02, 0.05], ae=[0.01, 0.02],
+                                          inactive=[2, 20]))
+    assert verdicts["gamma_at_least_ae_error"] == ["qualitative-match"] * 2
+    assert verdicts["gamma_equals_stochastic_error"] == ["qualitative-match"] * 2
+    assert verdicts["collapse_grows_with_gamma"] == ["qualitative-match"]
+    # γ below the AE error, γ 40 % above the stochastic error, collapse falling with γ
+    verdicts = gamma_verdicts(gamma_table(gamma=[0.02, 0.05], ae=[0.04, 0.1], inactive=[20, 2],
+                                          ratio=1.4, step=-1))
+    assert verdicts["gamma_at_least_ae_error"] == ["differs"] * 2
+    assert verdicts["gamma_equals_stochastic_error"] == ["differs"] * 2
+    assert verdicts["collapse_grows_with_gamma"] == ["differs"]
+    # falling across depths but rising within each: Spearman's test cannot tell
+    verdicts = gamma_verdicts(gamma_table(gamma=[0.02, 0.05], ae=[0.01, 0.02], inactive=[20, 2]))
+    assert verdicts["collapse_grows_with_gamma"] == ["inconclusive"]
+    # one seed: no test decides
+    verdicts = gamma_verdicts(gamma_table(gamma=[0.02, 0.05], ae=[0.01, 0.02], inactive=[2, 20],
+                                          seeds=1))
+    assert set(verdicts["gamma_at_least_ae_error"]) == {"inconclusive"}

@@ -13,6 +13,7 @@ from vaebench.eval import stats
 from vaebench.eval.verdict import (
     artifact_verdict,
     close,
+    correlated,
     decide,
     every,
     finalise,
@@ -88,6 +89,19 @@ def test_little_difference_is_an_equivalence_test_within_the_band():
     upper = scipy_stats.ttest_ind(a - 5.0, b, equal_var=False, alternative="less").pvalue
     assert stats.within(a, b, 5.0).p_value == pytest.approx(max(lower, upper))
     assert close(same[:2], same[:2], band=5.0)[1] is False  # 2 runs a side never decide
+
+
+def test_a_rank_correlation_is_spearmans_one_sided_test():
+    x, y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [2.0, 1.0, 4.0, 3.0, 6.0, 5.0]
+    test = stats.rank_correlation(x, y)
+    expected = scipy_stats.spearmanr(x, y, alternative="greater")
+    assert test.p_value == pytest.approx(expected.pvalue)
+    assert test.effect == pytest.approx(expected.statistic) and test.kind == "spearman"
+    assert correlated(x, y) == (True, True)
+    assert correlated(x, [-v for v in y]) == (False, True)  # decided, reversed
+    assert correlated(x[:2], y[:2])[1] is False  # too few runs
+    assert stats.runs_for_correlation(0.5) == math.ceil(
+        ((scipy_stats.norm.ppf(0.95) + scipy_stats.norm.ppf(0.8)) / math.atanh(0.5)) ** 2 + 3)
 
 
 def test_pairs_needed_reach_80_percent_power():

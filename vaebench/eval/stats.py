@@ -1,6 +1,7 @@
 """The statistics behind a verdict, in one place: Welch's test of an ordering, a paired test of
-the same runs measured two ways, an equivalence within a band (TOST), a trend's slope,
-the confidence interval of a mean, the runs a test needs for 80 % power, Holm's adjustment.
+the same runs measured two ways, an equivalence within a band (TOST), a rank correlation, a
+trend's slope, the confidence interval of a mean, the runs a test needs for 80 % power, Holm's
+adjustment.
 
 Pure functions of per-run values; `verdict` turns their results into words.
 """
@@ -132,6 +133,32 @@ def within(first: list[float], second: list[float], band: float) -> Test:
     d = margin / pooled_sd if pooled_sd > 0 else math.copysign(math.inf, margin)
     return Test(float(max(p_above, p_below)), float(p_beyond), margin, float(d), sides,
                 seeds_for_power(d), "equivalence")
+
+
+def rank_correlation(x: list[float], y: list[float]) -> Test:
+    """One-sided test that y rises with x across runs (Spearman's rho > 0, the paper's
+    direction; pass -y for a falling relation); `effect` is rho, `n_per_side` the runs as
+    "nxn", `seeds_needed` the runs at which rho would reach 80 % power (Fisher's z)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    sides = f"{len(x)}/{len(x)}"
+    if len(x) < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return Test(math.nan, math.nan, math.nan, math.nan, sides, None, "spearman")
+    rho = float(stats.spearmanr(x, y).statistic)
+    greater = float(stats.spearmanr(x, y, alternative="greater").pvalue)
+    less = float(stats.spearmanr(x, y, alternative="less").pvalue)
+    return Test(greater, less, rho, rho, sides, runs_for_correlation(rho), "spearman")
+
+
+def runs_for_correlation(rho: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
+    """Runs at which a one-sided test of a correlation |rho| reaches `power` (Fisher's z
+    approximation); None below FLAT_EFFECT or past MAX_SEEDS."""
+    if not math.isfinite(rho) or abs(rho) < FLAT_EFFECT:
+        return None
+    if abs(rho) >= 1:
+        return MIN_RUNS
+    z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(power)
+    needed = math.ceil((z / math.atanh(abs(rho))) ** 2 + 3)
+    return max(MIN_RUNS, needed) if needed <= MAX_SEEDS else None
 
 
 def seeds_for_power(d: float, alpha: float = ALPHA, power: float = POWER) -> int | None:

@@ -68,6 +68,11 @@ def close(first: list[float], second: list[float], band: float) -> Ordering:
     return Ordering(stats.within(first, second, band))
 
 
+def correlated(x: list[float], y: list[float]) -> Ordering:
+    """y rises with x across runs: Spearman's one-sided test at α, at least MIN_RUNS runs."""
+    return Ordering(stats.rank_correlation(x, y))
+
+
 def rising(levels: list[float], values: list[list[float]]) -> Ordering:
     """A trend over more than two groups (values per level) rising with the level: the slope's
     one-sided test, not a chain of pairwise gaps. Pass negated values for a falling trend."""
