@@ -211,15 +211,18 @@ def test_residual_claims_follow_the_normalised_curve():
 
     reported = load_spec("dai2020")["artifacts"]["figure1_bottom"]["reported"]
 
-    def verdicts(errors):
-        table = pd.DataFrame([{"blocks_per_scale": b, "convs_per_block": c, "normalised": e,
-                               "converged": True} for (b, c), e in errors.items()])
+    def verdicts(errors, runs=3):  # each cell's runs 1 % apart (data sets x seeds)
+        table = pd.DataFrame([{"blocks_per_scale": b, "convs_per_block": c,
+                               "normalised": e * 1.01 ** run, "converged": True}
+                              for (b, c), e in errors.items() for run in range(runs)])
         return {r["metric"]: r["verdict"] for r in bottom_claims(table, reported, "quick")}
 
     rising = {(1, 2): 1.0, (1, 5): 1.3, (4, 2): 1.2, (4, 5): 1.6}
     assert set(verdicts(rising).values()) == {"qualitative-match"}
     falling = {(1, 2): 1.0, (1, 5): 0.7, (4, 2): 0.8, (4, 5): 0.6}
     assert set(verdicts(falling).values()) == {"differs"}
+    # one run a cell: a difference of means is no test
+    assert set(verdicts(rising, runs=1).values()) == {"inconclusive"}
 
 
 def gamma_table(gamma, ae, inactive, ratio=1.0, seeds=3, step=1):
@@ -264,3 +267,22 @@ def test_the_claims_on_gamma_are_tests_over_the_runs():
     verdicts = gamma_verdicts(gamma_table(gamma=[0.02, 0.05], ae=[0.01, 0.02], inactive=[2, 20],
                                           seeds=1))
     assert set(verdicts["gamma_at_least_ae_error"]) == {"inconclusive"}
+
+
+def test_conv_claims_are_welch_tests_over_the_seeds():
+    from vaebench.papers.dai2020.conv import middle_claims
+
+    reported = load_spec("dai2020")["artifacts"]["figure1_middle"]["reported"]
+
+    def verdicts(ae, vae, seeds=3):
+        table = pd.DataFrame([{"variant": variant, "scales": 3, "layers_per_scale": depth,
+                               "seed": seed, "mse_mu": e * 1.01 ** seed, "converged": True}
+                              for variant, errors in (("ae", ae), ("vae", vae))
+                              for depth, e in zip((1, 2, 3), errors, strict=True)
+                              for seed in range(seeds)])
+        return {r["metric"]: r["verdict"] for r in middle_claims(table, reported, "quick")}
+
+    assert set(verdicts(ae=[3, 2, 2.5], vae=[4, 3, 3.5]).values()) == {"qualitative-match"}
+    assert verdicts(ae=[3, 2, 1], vae=[4, 3, 0.5]) == {"ae_rises_when_deep": "differs",
+                                                       "vae_above_ae_every_depth": "differs"}
+    assert set(verdicts(ae=[3, 2, 2.5], vae=[4, 3, 3.5], seeds=1).values()) == {"inconclusive"}

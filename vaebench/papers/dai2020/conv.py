@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 
 from vaebench import plots
-from vaebench.artifacts.common import claim
+from vaebench.artifacts.common import claim, every
 from vaebench.artifacts.context import BuildContext, Built
-from vaebench.eval.verdict import row
-from vaebench.papers.dai2020.builders import reconstruction_errors
+from vaebench.eval.verdict import ordering, row
+from vaebench.papers.dai2020.builders import most, reconstruction_errors, rises_at_the_deepest
 from vaebench.spec import data_present
 from vaebench.train import runs as run_files
 
@@ -29,11 +29,6 @@ def sweep_table(runs: list[Path]) -> pd.DataFrame:
                      **cfg.arch, "mse_mu": mse_mu, "mse_sample": mse_sample,
                      "converged": bool(run_files.done(run)["converged"])})
     return pd.DataFrame(rows)
-
-
-def rises_when_deep(errors: pd.Series) -> bool:
-    """The curve's last (deepest) point is above its minimum: the error has begun to increase."""
-    return len(errors) >= 2 and errors.iloc[-1] > errors.min()
 
 
 # ---------------------------------------------------------------- Fig. 1 (middle)
@@ -54,22 +49,28 @@ def figure1_middle(ctx: BuildContext) -> Built:
 
 
 def middle_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
-    means = table.groupby(["variant", "scales", "layers_per_scale"]).mse_mu.mean()
+    """Per number of scales: the AE's error rising at the deepest layer count, and the VAE's
+    above the AE's at every layer count (Welch's tests over the seeds)."""
     rows = []
     for scales in sorted(table.scales.unique()):
-        ae = means.loc[("ae", scales)]
-        picked = table[(table.variant == "ae") & (table.scales == scales)]
+        at = table[table.scales == scales]
+        layers = sorted(at.layers_per_scale.unique())
+
+        def errors(variant, depth, at=at):
+            picked = at[(at.variant == variant) & (at.layers_per_scale == depth)]
+            return picked.mse_mu.tolist()
+        picked = at[at.variant == "ae"]
         rows.append(claim({"variant": "ae", "scales": scales, "layers_per_scale": "all"},
                           "ae_rises_when_deep", reported["ae_rises_when_deep"],
-                          bool(rises_when_deep(ae)), converged=bool(picked.converged.all()),
-                          scale=scale, source=reported["ae_rises_when_deep_source"]))
+                          rises_at_the_deepest([errors("ae", d) for d in layers]),
+                          converged=bool(picked.converged.all()), scale=scale,
+                          source=reported["ae_rises_when_deep_source"]))
         if "vae" in table.variant.values:
-            vae = means.loc[("vae", scales)]
-            both = table[table.scales == scales]
+            both = [d for d in layers if errors("vae", d) and errors("ae", d)]
             rows.append(claim({"variant": "vae", "scales": scales, "layers_per_scale": "all"},
                               "vae_above_ae_every_depth", reported["vae_above_ae"],
-                              bool((vae > ae.reindex(vae.index)).all()),
-                              converged=bool(both.converged.all()), scale=scale,
+                              every([ordering(errors("ae", d), errors("vae", d)) for d in both]),
+                              converged=bool(at.converged.all()), scale=scale,
                               source=reported["vae_above_ae_source"]))
     return rows
 
@@ -137,21 +138,30 @@ def figure1_bottom(ctx: BuildContext) -> Built:
 
 
 def bottom_claims(table: pd.DataFrame, reported: dict, scale: str) -> list[dict]:
-    means = table.groupby(["blocks_per_scale", "convs_per_block"]).normalised.mean()
+    """On the normalised errors (every data set and seed a run): for most block counts the error
+    rising at the most convolutions per block, and for most convolution counts the most blocks'
+    error above the fewest's (Welch's tests; `most` over the curves)."""
     converged = bool(table.converged.all())
-    deeper = [rises_when_deep(means.loc[blocks]) for blocks in sorted(table.blocks_per_scale
-                                                                       .unique())]
-    by_convs = means.unstack("blocks_per_scale")
-    more = [(r.dropna().iloc[-1] > r.dropna().iloc[0]) for _, r in by_convs.iterrows()
-            if r.notna().sum() >= 2]
+
+    def runs(blocks, convs):
+        picked = table[(table.blocks_per_scale == blocks) & (table.convs_per_block == convs)]
+        return picked.normalised.tolist()
+    blocks_counts = sorted(table.blocks_per_scale.unique())
+    convs_counts = sorted(table.convs_per_block.unique())
+    deeper = [rises_at_the_deepest(curve) for curve in
+              ([runs(b, c) for c in convs_counts if runs(b, c)] for b in blocks_counts)]
+    more = [ordering(curve[0], curve[-1]) for curve in
+            ([runs(b, c) for b in blocks_counts if runs(b, c)] for c in convs_counts)
+            if len(curve) >= 2]
+    deeper = [outcome for outcome in deeper if outcome is not None]
     return [
         claim({"blocks_per_scale": "each", "convs_per_block": "all"},
               "deeper_blocks_raise_error", reported["deeper_blocks_raise_error"],
-              bool(sum(deeper) > len(deeper) / 2), converged=converged, scale=scale,
+              most(deeper) if deeper else None, converged=converged, scale=scale,
               source=reported["deeper_blocks_raise_error_source"]),
         claim({"blocks_per_scale": "all", "convs_per_block": "each"},
               "more_blocks_raise_error", reported["more_blocks_raise_error"],
-              bool(more) and bool(sum(more) > len(more) / 2), converged=converged, scale=scale,
+              most(more) if more else None, converged=converged, scale=scale,
               source=reported["more_blocks_raise_error_source"]),
     ]
 
