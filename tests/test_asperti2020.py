@@ -256,6 +256,16 @@ def test_activation_epochs_counts_the_epochs_where_variables_wake_up():
     assert asperti2020_latents.activation_epochs([2, 1, 2]) == 1
 
 
+def test_the_limbo_claims_are_tests_over_the_runs():
+    assert asperti2020_latents.most_undecided([40, 42, 39], 64) == (True, True)
+    assert asperti2020_latents.most_undecided([10, 12, 11], 64) == (False, True)
+    assert asperti2020_latents.most_undecided([40], 64)[1] is False  # one run: no test
+    gradual = [[2, 4, 6, 9], [1, 3, 6, 8], [2, 3, 7, 9]]
+    assert asperti2020_latents.activation_gradual(gradual, 2) == (True, True)
+    at_once = [[2, 9, 9, 9], [1, 8, 8, 8], [2, 9, 9, 9]]  # one step each: not gradual
+    assert asperti2020_latents.activation_gradual(at_once, 2) == (False, True)
+
+
 def test_first_epoch_and_figure6_from_a_logged_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = TrainConfig.from_dict({**stage1_config(epochs=3, trajectory=True,
