@@ -119,29 +119,19 @@ def test_the_configured_device_is_read_as_training_reads_it(monkeypatch):
     assert device.resolve() == torch.device("cuda:1")
 
 
-def test_every_former_resolver_follows_the_configured_device(monkeypatch, tmp_path):
-    """The evaluation-time resolvers read --config device (they chose CUDA whenever there was
-    one); asked for a device that is not there, they stop instead of using another."""
-    from vaebench.eval import fid_runs
-    from vaebench.papers.asperti2020 import latent_codes, two_stage
+def test_no_module_keeps_a_resolver_of_its_own(monkeypatch, tmp_path):
+    """Training, latent codes, FID and the evaluating artifacts call vaebench.device.resolve
+    itself: the former per-module resolvers are gone, and a device that is not there stops
+    the job instead of another being used."""
+    for name in RESOLVERS:
+        tree = ast.parse((PACKAGE / name).read_text())
+        defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        assert not defined & {"resolve_device", "encoding_device", "fid_device",
+                              "eval_device"}, name
     from vaebench.papers.dai2020 import celeba
-    from vaebench.train import loop
-
-    with_cuda(monkeypatch, 2)
-    monkeypatch.setenv(device.DEVICE_ENV, "cpu")
-    assert loop.resolve_device() == torch.device("cpu")
-    assert latent_codes.encoding_device() == torch.device("cpu")
-    assert fid_runs.fid_device() == "cpu"
-    assert two_stage.eval_device() == "cpu"
-    monkeypatch.setenv(device.DEVICE_ENV, "cuda:1")
-    assert fid_runs.fid_device() == two_stage.eval_device() == "cuda:1"
-    assert latent_codes.encoding_device() == torch.device("cuda:1")
 
     with_cuda(monkeypatch, 0)
-    for resolver in (loop.resolve_device, latent_codes.encoding_device, fid_runs.fid_device,
-                     two_stage.eval_device):
-        with pytest.raises(UserError, match="CUDA is not available"):
-            resolver()
+    monkeypatch.setenv(device.DEVICE_ENV, "cuda:1")
     with pytest.raises(UserError, match="CUDA is not available"):
         celeba.sigma_and_error(tmp_path / "no-run", 10)  # decides its device before loading
 

@@ -255,12 +255,12 @@ def cmd_prepare_celeba(args) -> None:
 
 
 def cmd_fid_reference(args) -> None:
+    from vaebench import device as device_policy
     from vaebench.eval.fid_reference import compute_reference
-    from vaebench.eval.fid_runs import fid_device
 
     # "auto" is resolved here, on the machine that runs the job (a cluster's login node, where
     # the DAG is parsed, may have no GPU).
-    device = fid_device() if args.device == "auto" else args.device
+    device = str(device_policy.resolve()) if args.device == "auto" else args.device
     meta = compute_reference(args.dataset, args.split, args.n, args.out, device,
                              data.resolve_data_root(args.data_root), args.download)
     print(f"wrote {args.out}: {meta}")

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import torch
 
+from vaebench import device as device_policy
 from vaebench.data import celeba
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
@@ -274,7 +275,7 @@ def run_preflight(scale: str, papers: list[str] | None = None, only: list[str] |
                   steps: int = 2, device_name: str | None = None, say=print) -> list[Check]:
     """Check every chosen experiment, saying each line as it is done and a summary at the end;
     returns the checks."""
-    device = loop.resolve_device(device_name)
+    device = device_policy.resolve(device_name)
     chosen = experiments(scale, papers, only)
     say(f"vaebench preflight --scale {scale}: {len(chosen)} experiment(s), {steps} step(s) "
         f"each then a checkpoint, a resume and one step, on {device} (torch {torch.__version__})")

@@ -16,12 +16,6 @@ from vaebench.eval import fid, fid_reference
 from vaebench.train import runs as run_files
 
 
-def fid_device(requested: str | None = None) -> str:
-    """The device FID runs on: `requested`, else the configured one (vaebench.device:
-    $VAEBENCH_DEVICE, else auto), as training's."""
-    return str(device_policy.resolve(requested))
-
-
 @torch.no_grad()
 def reconstructions(run: Path, n: int, batch_size: int = 500) -> torch.Tensor:
     """μ_x(μ_z(x)) of the run's first n training images, in [0, 1]."""
@@ -51,7 +45,7 @@ class RunFid:
     """Loads the Inception network once and scores runs against one reference file."""
 
     def __init__(self, reference: str | Path, model=None):
-        self.reference, self.device = Path(reference), fid_device()
+        self.reference, self.device = Path(reference), str(device_policy.resolve())
         self.n = reference_size(self.reference)
         self.model = model if model is not None else fid.load_inception(self.device)
 

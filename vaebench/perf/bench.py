@@ -25,6 +25,7 @@ import torch
 import yaml
 
 from vaebench import atomic, provenance
+from vaebench import device as device_policy
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.perf import precision_effect, startup
@@ -77,10 +78,10 @@ def case_config(case: dict, device: str, data_root, n: int | None) -> TrainConfi
 
 
 def _setup(case: dict, device: str, data_root, n: int | None):
-    from vaebench.train.loop import Run, make_batches, resolve_device
+    from vaebench.train.loop import Run, make_batches
 
     cfg = case_config(case, device, data_root, n)
-    dev = resolve_device(cfg.device)
+    dev = device_policy.resolve(cfg.device)
     return cfg, dev, Run(cfg, dev), make_batches(cfg, dev)
 
 
@@ -148,11 +149,11 @@ def train_stacked(case, device, data_root) -> tuple[float, int]:
     from dataclasses import replace
 
     from vaebench.train import stacked
-    from vaebench.train.loop import Run, resolve_device
+    from vaebench.train.loop import Run
 
     cfg = case_config(case, device, data_root, case["images"])
     cfgs = [replace(cfg, seed=seed) for seed in range(case["stacked_seeds"])]
-    dev = resolve_device(cfg.device)
+    dev = device_policy.resolve(cfg.device)
     runs = []
     for each in cfgs:
         runs.append(Run(each, dev))

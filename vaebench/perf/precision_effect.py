@@ -13,6 +13,7 @@ import time
 
 import torch
 
+from vaebench import device as device_policy
 from vaebench.eval import fid
 from vaebench.eval.fid_reference import fid_of_features
 from vaebench.train.config import TrainConfig
@@ -43,7 +44,7 @@ def train_and_sample(case: dict, device: str, data_root, precision: str, seed: i
                      ) -> tuple[float, float, torch.Tensor]:
     """Train `effect.epochs` x `effect.steps_per_epoch` steps; (mean loss of the last epoch,
     samples/s, generated images)."""
-    from vaebench.train.loop import Run, make_batches, resolve_device, train_epoch
+    from vaebench.train.loop import Run, make_batches, train_epoch
 
     settings = case["effect"]
     images_per_epoch = settings["steps_per_epoch"] * case["train"]["batch_size"]
@@ -52,7 +53,7 @@ def train_and_sample(case: dict, device: str, data_root, precision: str, seed: i
                                  "standin_size": max(images_per_epoch, settings["fid_images"]),
                                  "device": device,
                                  "data_root": str(data_root) if data_root else None})
-    dev = resolve_device(cfg.device)
+    dev = device_policy.resolve(cfg.device)
     run, batches = Run(cfg, dev), make_batches(cfg, dev)
     torch.manual_seed(seed)  # the noise stream, the same for both precisions of a seed
     started = time.perf_counter()

@@ -48,15 +48,10 @@ class TrainingDiverged(UserError):
     """A non-finite loss: the message names the step and the loss terms."""
 
 
-def resolve_device(name: str | None = None) -> torch.device:
-    """The run's device: vaebench.device's policy, the same for every job."""
-    return device_policy.resolve(name)
-
-
 def training_device(cfg: TrainConfig) -> torch.device:
     """The device a training run resolves to, with the CUDA backends set for it (cuDNN
     autotuning; TF32 as `cfg.tf32` says): what train, stacked training and the preflight call."""
-    device = resolve_device(cfg.device)
+    device = device_policy.resolve(cfg.device)
     precision.apply_backends(cfg, device)
     return device
 

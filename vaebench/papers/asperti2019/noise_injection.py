@@ -19,11 +19,12 @@ import torch
 import yaml
 
 from vaebench import atomic
+from vaebench import device as device_policy
 from vaebench.data import datasets as data
 from vaebench.errors import UserError
 from vaebench.train import runs as run_files
 from vaebench.train.config import TrainConfig
-from vaebench.train.loop import resolve_device, train
+from vaebench.train.loop import train
 from vaebench.train.objective import gaussian_kl, reparameterise
 
 
@@ -127,7 +128,7 @@ def measured_step(step_dir: Path, images, target, held, amplitude, device) -> di
 def run_procedure(source: Path, out_root: Path, schedule: Schedule) -> pd.DataFrame:
     """One row per step (step 0 is the source model): phase, noise, gain, KL, variances."""
     cfg = run_files.config(source)
-    device = resolve_device(cfg.device)
+    device = device_policy.resolve(cfg.device)
     model, likelihood, _ = run_files.load_model(source, device)
     images = data.to_float(data.load(cfg.dataset, "train", cfg.data_root, cfg.download,
                                      cfg.standin_size)[0][:schedule.eval_size]).to(device)

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import torch
 
+from vaebench import device as device_policy
 from vaebench import plots
 from vaebench.artifacts.common import claim, every, image_grid
 from vaebench.artifacts.context import BuildContext, Built
@@ -28,7 +29,6 @@ from vaebench.papers.asperti2020.two_stage import (
     FIDS,
     METRICS,
     both_converged,
-    eval_device,
     evaluation,
     fid_protocol,
     plot_fids,
@@ -278,7 +278,7 @@ def figure3(ctx: BuildContext) -> Built:
         art["row"]]["latent_normalisation"])
     index = run_index(list(ctx.runs))
     samples = two_stage_samples(index[(art["stage1"], seed)], index[(art["stage2"], seed)],
-                                options, eval_device())
+                                options, str(device_policy.resolve()))
     faces, real = samples["GEN-2"].cpu(), samples["images"].cpu()
     high_fake, high_real = high_frequency_fraction(faces), high_frequency_fraction(real)
     keys = {"run": f"{art['stage1']}/{art['stage2']} seed {seed}", "row": art["row"]}

@@ -35,16 +35,11 @@ def _run(codes_from, codes_epoch: int | None = None) -> Path:
     return run
 
 
-def encoding_device() -> torch.device:
-    """The configured device (vaebench.device: $VAEBENCH_DEVICE, else auto), as training's."""
-    return device_policy.resolve()
-
-
 @cache
 def posterior(codes_from: str, codes_epoch: int | None = None):
     """μ_z and σ_z (CPU float tensors [N, k]) of the first stage's training images, with its
     final weights or, given `codes_epoch`, those of its snapshot after that epoch."""
-    device = encoding_device()
+    device = device_policy.resolve()
     model, _, cfg = run_files.load_model(_run(codes_from, codes_epoch), str(device),
                                          _checkpoint(codes_epoch))
     images, _ = data.load(cfg.dataset, "train", cfg.data_root, cfg.download, cfg.standin_size)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vaebench import device as device_policy
 from vaebench import plots
 from vaebench.artifacts.common import claim
 from vaebench.artifacts.context import BuildContext, Built
@@ -27,13 +28,6 @@ FIDS = ["REC", "GEN-1", "GEN-2"]
 FIDS_INF = [f"{name}_inf" for name in FIDS]  # FID extrapolated to infinite N (fit: _runs.csv)
 METRICS = FIDS + FIDS_INF + ["mse", "variance_law", "variance_law_code", "inactive",
                              "inactive_code"]
-
-
-def eval_device() -> str:
-    """The configured device (vaebench.device: $VAEBENCH_DEVICE, else auto), as training's."""
-    from vaebench import device
-
-    return str(device.resolve())
 
 
 def inception_network(device: str):
@@ -88,7 +82,7 @@ class Evaluation:
 def evaluation(ctx: BuildContext) -> Evaluation:
     """The artifact's evaluation set up: its FID protocol, the device, the network loaded once."""
     reference, options, _ = fid_protocol(ctx)
-    device = eval_device()
+    device = str(device_policy.resolve())
     return Evaluation(reference, options, device, inception_network(device),
                       run_index(list(ctx.runs)))
 
