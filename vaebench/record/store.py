@@ -35,8 +35,10 @@ MAX_PNG_BYTES = 200_000
 HEADERS = {
     PENDING: "# Artifacts of the DAG not (yet) in this record, and why. `vaebench record` removes "
              "an entry\n# when it records that artifact.\n",
-    STALE: "# Recorded artifacts whose reported numbers changed in benchmarks/<paper>.yaml since, "
-           "and why;\n# `vaebench record` removes an entry when it records that artifact again.\n",
+    STALE: "# Recorded artifacts that no longer match benchmarks/<paper>.yaml or the code that "
+           "judges them (their\n# reported numbers or quick settings changed, or a claim row is "
+           "now decided by a test where the\n# record compared means), and why; `vaebench "
+           "record` removes an entry when it records that\n# artifact again.\n",
 }
 
 

@@ -119,7 +119,7 @@ def plot_curves(ctx: BuildContext, frame: pd.DataFrame, what: str):
                     color=f"C{i}", label=f"{metric} FID∞ (fit in 1/N)")
         ax.plot(reported.epochs, reported[metric], "--", color=f"C{i}",
                 label=f"{metric} reported (Table 1)")
-    ax.set(xlabel="epochs of the first stage (the second stage: twice as many)",
+    ax.set(xlabel="epochs of the first stage (each snapshot with its own second stage)",
            ylabel=plots.fid_label(cells))
     plots.span_both(ax, cells.epochs, reported.epochs)  # quick's few epochs beside the paper's
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
