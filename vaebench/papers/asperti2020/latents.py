@@ -142,5 +142,6 @@ def plot_figure6(means: pd.DataFrame, art: dict, frame: pd.DataFrame):
     ax.legend(fontsize=7, loc="lower left")
     ax.set(xlabel="epoch", ylabel="E[σ²] of each latent variable (epoch mean)", ylim=(0, 1.1))
     claim = frame[frame.metric == "activation_is_gradual"].iloc[0]
-    plots.title(fig, f"{art['title']}\nactivation gradual: {claim.verdict}")
+    shown = (f" (the {len(means)} epochs trained here)" if len(means) < art["epochs"] else "")
+    plots.title(fig, f"{art['title']}{shown}\nactivation gradual: {claim.verdict}")
     return fig
