@@ -68,9 +68,16 @@ def provenance_line(out: Path, paper: str, name: str) -> str:
     return (f"Built {facts['built'][:10]} at `{facts['built_at_commit'][:8]}` (runs trained at "
             f"{commits}) on {machine['cpu']}, {machine['cores']} cores, GPU {machine['gpu']}, "
             f"torch {machine['torch']}; {len(facts['runs'])} runs, jobs "
-            f"{facts['jobs_wall_s_total'] / 60:.1f} min of wall time in all. "
+            f"{facts['jobs_wall_s_total'] / 60:.1f} min of wall time{cpu_text(facts)} in all "
+            f"(its cost at this scale). "
             f"[CSV]({paper}/{name}.csv) · [figure]({paper}/{name}.png) · "
             f"[provenance]({paper}/{name}.provenance.yaml)")
+
+
+def cpu_text(facts: dict) -> str:
+    """", N CPU core-minutes" where the provenance has the jobs' CPU time (since 2026-12-02)."""
+    cpu = facts.get("jobs_cpu_s_total")
+    return f" and {cpu / 60:.1f} CPU core-minutes" if cpu else ""
 
 
 def render(out: Path, summary: pd.DataFrame, scale: str) -> str:
