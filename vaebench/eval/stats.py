@@ -94,16 +94,7 @@ def paired(lower: list[float], higher: list[float]) -> Test:
 def pairs_for_power(dz: float, alpha: float = ALPHA, power: float = POWER) -> int | None:
     """Pairs at which a one-sided paired t-test at `alpha` detects a standardised mean
     difference |dz| with `power`; None past MAX_SEEDS or below FLAT_EFFECT."""
-    dz = abs(dz)
-    if not math.isfinite(dz):
-        return MIN_RUNS if dz > 0 else None
-    if dz < FLAT_EFFECT:
-        return None
-    for n in range(MIN_RUNS, MAX_SEEDS + 1):
-        critical = stats.t.ppf(1 - alpha, n - 1)
-        if stats.nct.sf(critical, n - 1, dz * math.sqrt(n)) >= power:
-            return n
-    return None
+    return _runs_for_power(dz, lambda n: n - 1, lambda n: math.sqrt(n), alpha, power)
 
 
 def within(first: list[float], second: list[float], band: float) -> Test:
@@ -165,15 +156,20 @@ def seeds_for_power(d: float, alpha: float = ALPHA, power: float = POWER) -> int
     """Runs a side at which a one-sided two-sample t-test at `alpha` detects a standardised
     effect |d| with `power` (noncentral t, equal sides); None past MAX_SEEDS or for |d| below
     FLAT_EFFECT: flat within noise."""
-    d = abs(d)
-    if not math.isfinite(d):
-        return MIN_RUNS if d > 0 else None
-    if d < FLAT_EFFECT:
+    return _runs_for_power(d, lambda n: 2 * n - 2, lambda n: math.sqrt(n / 2), alpha, power)
+
+
+def _runs_for_power(effect: float, degrees, scale, alpha: float, power: float) -> int | None:
+    """The smallest n (from MIN_RUNS) at which a one-sided t-test with `degrees(n)` degrees of
+    freedom and noncentrality |effect| * `scale(n)` reaches `power` at `alpha`."""
+    effect = abs(effect)
+    if not math.isfinite(effect):
+        return MIN_RUNS if effect > 0 else None
+    if effect < FLAT_EFFECT:
         return None
     for n in range(MIN_RUNS, MAX_SEEDS + 1):
-        df = 2 * n - 2
-        critical = stats.t.ppf(1 - alpha, df)
-        if stats.nct.sf(critical, df, d * math.sqrt(n / 2)) >= power:
+        critical = stats.t.ppf(1 - alpha, degrees(n))
+        if stats.nct.sf(critical, degrees(n), effect * scale(n)) >= power:
             return n
     return None
 
